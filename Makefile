@@ -1,0 +1,47 @@
+# hr-ledger: every target creates the environment it needs first.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+DEMO_DIR := demo
+DEMO_DB  := sqlite:///$(CURDIR)/$(DEMO_DIR)/sandnes.sqlite
+
+.PHONY: env test lint unit demo lab notebooks bench clean
+
+$(STAMP): pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c requirements.lock -e '.[dev]'
+	touch $(STAMP)
+
+env: $(STAMP)
+
+lint: env
+	$(BIN)/ruff check ledger projections tests benchmarks
+	$(BIN)/mypy ledger projections
+
+test: env lint
+	$(BIN)/pytest -q -n 2
+
+demo: env
+	@mkdir -p $(DEMO_DIR)
+	$(BIN)/hrledger generate --preset sandnes --from 2019 --to 2023 --seed 1 --out $(DEMO_DIR)/sandnes-2019-2023.jsonl --progress
+	rm -f $(DEMO_DIR)/sandnes.sqlite*
+	$(BIN)/hrledger --db $(DEMO_DB) import $(DEMO_DIR)/sandnes-2019-2023.jsonl --progress
+	$(BIN)/hrledger --db $(DEMO_DB) verify
+	-$(BIN)/hrledger --db $(DEMO_DB) kpi --from 2021-01-01 --to 2022-12-31 --every year
+	-$(MAKE) notebooks
+	@echo "demo ledger: $(DEMO_DIR)/sandnes.sqlite  (try: HRLEDGER_DB=$(DEMO_DB) $(BIN)/hrledger history <employee_id>)"
+
+notebooks: env
+	HRLEDGER_DB=$(DEMO_DB) $(BIN)/python -m projections.notebooks --out $(DEMO_DIR)/notebooks
+
+lab: env
+	HRLEDGER_DB=$(DEMO_DB) $(BIN)/jupyter lab notebooks
+
+bench: env
+	$(BIN)/python -m benchmarks.import_speed
+	$(BIN)/python -m benchmarks.rebuild
+
+clean:
+	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache .mypy_cache .ruff_cache

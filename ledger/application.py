@@ -1,0 +1,286 @@
+"""The ledger's front door: record facts, rules checked at once, all or nothing.
+
+Why one batch path for everything: an HR clerk's single event and a payroll
+system's 200,000-line file go through the same checks and the same single
+transaction, so there is one behaviour to trust and to test. State for the
+rules is loaded per affected person (latest snapshot + the events after it),
+never by replaying the whole ledger.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+import orjson
+from tqdm import tqdm
+
+from ledger.domain_events import TOPIC_BY_TYPE
+from ledger.errors import ImportRefused, LedgerError, Problem
+from ledger.events import EVENT_TYPES
+from ledger.person import DeviationState, PersonState
+from ledger.policy import Policy, load_policy
+from ledger.rules import check
+from ledger.store import ConcurrentWrite, EventStore, NewEvent, open_store
+from ledger.streams import deviation_stream, person_stream, stream_uuid
+from ledger.validation import validate_line
+
+Clock = Callable[[], datetime]
+State = PersonState | DeviationState
+SNAPSHOT_EVERY = 100
+"""A person's rule state is snapshotted after this many new events."""
+SNAPSHOT_TOPIC = "ledger.person:PersonState"
+MAX_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class RecordResult:
+    stored: int
+    already_stored: int
+    recorded_at: datetime | None
+    positions: tuple[int, int] | None
+    """First and last ledger position written, if any."""
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Ledger:
+    def __init__(
+        self,
+        url: str | None = None,
+        *,
+        policy: Policy | str | None = None,
+        clock: Clock = utc_now,
+        store: EventStore | None = None,
+    ):
+        self.store = store or open_store(url)
+        self.policy = policy if isinstance(policy, Policy) else load_policy(policy)
+        self.clock = clock
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def record(self, lines: Iterable[dict[str, Any]]) -> RecordResult:
+        """Record lines numbered from 1, as a file would be."""
+        return self.record_numbered(enumerate(lines, start=1))
+
+    def record_numbered(
+        self, numbered: Iterable[tuple[int, Any]], *, progress: bool = False
+    ) -> RecordResult:
+        problems: list[Problem] = []
+        events: list[tuple[int, dict[str, Any]]] = []
+        for n, raw in numbered:
+            ev, ps = validate_line(raw, n)
+            if ps:
+                problems.extend(ps)
+            elif ev is not None:
+                events.append((n, ev))
+        seen: dict[str, int] = {}
+        for n, ev in events:
+            eid = ev["event_id"]
+            if eid is None:
+                continue
+            if eid in seen:
+                problems.append(
+                    Problem(n, f"{eid!r} appears twice in the input (first on line {seen[eid]})",
+                            "event_id")
+                )
+            else:
+                seen[eid] = n
+        if problems:
+            raise ImportRefused(problems)
+        for attempt in range(MAX_ATTEMPTS):
+            try:
+                return self._record_checked(events, progress)
+            except ConcurrentWrite:
+                if attempt == MAX_ATTEMPTS - 1:
+                    raise LedgerError(
+                        "another writer kept changing the same persons; nothing stored, try again"
+                    ) from None
+        raise AssertionError("unreachable")
+
+    # ------------------------------------------------------------------
+    def _record_checked(
+        self, events: list[tuple[int, dict[str, Any]]], progress: bool = False
+    ) -> RecordResult:
+        store = self.store
+        ids = [ev["event_id"] for _, ev in events if ev["event_id"] is not None]
+        known = store.existing_event_ids(ids) if ids else set()
+        todo = [(n, ev) for n, ev in events if ev["event_id"] not in known]
+        skipped = len(events) - len(todo)
+        if not todo:
+            return RecordResult(0, skipped, None, None)
+
+        streams, problems = self._resolve_streams(todo)
+        states, snapshot_versions = self._load_states(set(streams.values()))
+        recorded_at = self.clock()
+        stamp = {"_type_": "datetime_iso", "_data_": recorded_at.isoformat()}
+        new: list[NewEvent] = []
+        employments: list[tuple[str, str]] = []
+        touched: dict[str, State] = {}
+        policy = self.policy
+        checking = tqdm(
+            todo, desc="checking rules", unit=" events", disable=not progress, file=sys.stderr
+        )
+        for n, ev in checking:
+            stream = streams.get(n)
+            if stream is None:
+                continue  # its problem is already listed
+            state = states[stream]
+            refusals = check(ev, state, policy)
+            if refusals:
+                problems.extend(Problem(n, msg, field) for field, msg in refusals)
+                continue
+            if ev["event_id"] is None:
+                ev["event_id"] = str(uuid4())
+            if ev["type"] == "retracted":
+                ev["target_type"] = state.facts[ev["target_event_id"]]
+            state.apply(ev)
+            touched[stream] = state
+            if ev["type"] == "hired":
+                employments.append((ev["employment_id"], ev["employee_id"]))
+            ev["timestamp"] = stamp
+            new.append(
+                NewEvent(
+                    originator_id=stream_uuid(stream),
+                    version=state.version,
+                    topic=TOPIC_BY_TYPE[ev["type"]],
+                    state=orjson.dumps(ev),
+                    event_id=ev["event_id"],
+                    stream=stream,
+                )
+            )
+        if problems:
+            raise ImportRefused(problems)
+        positions = store.append(new, employments)
+        self._snapshot(touched, snapshot_versions)
+        span = (positions[0], positions[-1]) if positions else None
+        return RecordResult(len(new), skipped, recorded_at, span)
+
+    def _resolve_streams(
+        self, todo: list[tuple[int, dict[str, Any]]]
+    ) -> tuple[dict[int, str], list[Problem]]:
+        """Map each line to its stream; employment and retraction lines need look-ups."""
+        in_file: dict[str, tuple[str, str]] = {}  # event id -> (stream, type)
+        hires = [ev["employment_id"] for _, ev in todo if ev["type"] == "hired"]
+        owners: dict[str, str] = self.store.employment_owners(hires) if hires else {}
+        for _, ev in todo:
+            if ev["type"] == "hired":
+                owners.setdefault(ev["employment_id"], ev["employee_id"])
+        missing = {
+            ev["employment_id"]
+            for _, ev in todo
+            if EVENT_TYPES[ev["type"]].scope == "employment" and ev["employment_id"] not in owners
+        }
+        if missing:
+            owners.update(self.store.employment_owners(sorted(missing)))
+        targets = [ev["target_event_id"] for _, ev in todo if ev["type"] == "retracted"]
+        located = self.store.locate_events(targets) if targets else {}
+
+        streams: dict[int, str] = {}
+        problems: list[Problem] = []
+        for n, ev in todo:
+            scope = EVENT_TYPES[ev["type"]].scope
+            if ev["type"] == "hired" and owners[ev["employment_id"]] != ev["employee_id"]:
+                problems.append(
+                    Problem(
+                        n,
+                        f"employment id {ev['employment_id']} belongs to employee "
+                        f"{owners[ev['employment_id']]}; employment ids are unique",
+                        "employment_id",
+                    )
+                )
+                continue
+            if scope == "person":
+                stream = person_stream(ev["employee_id"])
+            elif scope == "deviation":
+                stream = deviation_stream(ev["deviation_id"])
+            elif scope == "employment":
+                owner = owners.get(ev["employment_id"])
+                if owner is None:
+                    problems.append(
+                        Problem(
+                            n,
+                            f"employment {ev['employment_id']} is not known; record `hired` first",
+                            "employment_id",
+                        )
+                    )
+                    continue
+                if ev["employee_id"] is not None and ev["employee_id"] != owner:
+                    problems.append(
+                        Problem(
+                            n,
+                            f"employment {ev['employment_id']} belongs to employee {owner}, "
+                            f"not {ev['employee_id']}",
+                            "employee_id",
+                        )
+                    )
+                    continue
+                ev["employee_id"] = owner
+                stream = person_stream(owner)
+            else:
+                target = ev["target_event_id"]
+                found = in_file.get(target)
+                stream_of_target = found[0] if found else located.get(target)
+                if stream_of_target is None:
+                    problems.append(
+                        Problem(n, f"event {target} does not exist in the ledger",
+                                "target_event_id")
+                    )
+                    continue
+                stream = stream_of_target
+            streams[n] = stream
+            if ev["event_id"] is not None:
+                in_file[ev["event_id"]] = (stream, ev["type"])
+        return streams, problems
+
+    def _load_states(self, streams: set[str]) -> tuple[dict[str, State], dict[str, int]]:
+        ids = {stream_uuid(s): s for s in streams}
+        snaps = self.store.snapshots(list(ids))
+        states: dict[str, State] = {}
+        after: dict[UUID, int] = {}
+        for uid, stream in ids.items():
+            state: State
+            snap = snaps.get(uid)
+            if stream.startswith("person:"):
+                if snap is not None:
+                    state = PersonState.from_snapshot(orjson.loads(snap[1]))
+                else:
+                    state = PersonState(stream.removeprefix("person:"))
+            else:
+                state = DeviationState(stream.removeprefix("hms:"))
+            states[stream] = state
+            after[uid] = state.version
+        for uid, rows in self.store.stream_rows(after).items():
+            state = states[ids[uid]]
+            for version, raw in rows:
+                if version > state.version:
+                    state.apply(orjson.loads(raw))
+        snapshot_versions = {ids[uid]: v for uid, (v, _) in snaps.items()}
+        return states, snapshot_versions
+
+    def _snapshot(self, touched: dict[str, State], snapshot_versions: dict[str, int]) -> None:
+        """Snapshot persons whose stream grew by SNAPSHOT_EVERY since their last snapshot."""
+        rows: list[tuple[UUID, int, str, bytes]] = []
+        for stream, state in touched.items():
+            if not isinstance(state, PersonState):
+                continue
+            if state.version - snapshot_versions.get(stream, 0) >= SNAPSHOT_EVERY:
+                rows.append(
+                    (stream_uuid(stream), state.version, SNAPSHOT_TOPIC,
+                     orjson.dumps(state.to_snapshot()))
+                )
+        if rows:
+            self.store.save_snapshots(rows)

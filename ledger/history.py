@@ -1,0 +1,75 @@
+"""A person's history on both time axes, for clerks and auditors.
+
+Every event of the person is shown with its valid date and its recorded
+time; a retracted event stays visible, marked with when, by whom and why it
+was retracted, because an auditor must see the trail, not a cleaned story.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import orjson
+
+from ledger.store import EventStore
+from ledger.streams import person_stream, stream_uuid
+
+_DETAIL_FIELDS = (
+    "employment_id", "sector", "unit", "position", "employment_type", "position_pct",
+    "annual_salary", "reason", "kind", "paid", "leave_pct", "welfare_reason", "certificate",
+    "grade_pct", "target_event_id",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    version: int
+    type: str
+    event_id: str
+    valid: str
+    recorded_at: str
+    recorded_by: str | None
+    details: dict[str, Any]
+    retracted_at: str | None = None
+    retracted_by: str | None = None
+    retraction_reason: str | None = None
+
+
+def _valid(ev: dict[str, Any]) -> str:
+    if "start_date" in ev:
+        return f"{ev['start_date']}..{ev['end_date']}"
+    return str(ev.get("effective_date", ""))
+
+
+def person_history(
+    store: EventStore, employee_id: str, known_at: datetime | None = None
+) -> list[HistoryEntry]:
+    uid = stream_uuid(person_stream(employee_id))
+    rows = store.stream_rows({uid: 0}).get(uid, [])
+    events = [(v, orjson.loads(s)) for v, s in rows]
+    if known_at is not None:
+        events = [
+            (v, e) for v, e in events
+            if datetime.fromisoformat(e["timestamp"]["_data_"]) <= known_at
+        ]  # fmt: skip
+    retractions = {e["target_event_id"]: e for _, e in events if e["type"] == "retracted"}
+    out = []
+    for v, e in events:
+        r = retractions.get(e["event_id"])
+        out.append(
+            HistoryEntry(
+                version=v,
+                type=e["type"],
+                event_id=e["event_id"],
+                valid=_valid(e),
+                recorded_at=e["timestamp"]["_data_"],
+                recorded_by=e.get("recorded_by"),
+                details={k: e[k] for k in _DETAIL_FIELDS if e.get(k) is not None},
+                retracted_at=r["timestamp"]["_data_"] if r else None,
+                retracted_by=r.get("recorded_by") if r else None,
+                retraction_reason=r.get("reason") if r else None,
+            )
+        )
+    return out

@@ -1,0 +1,294 @@
+"""Where events live: the `eventsourcing` library's tables, SQLite or PostgreSQL.
+
+The library creates and owns the event table (``stored_events``), so its
+recorders, notification log and projection machinery work on our ledger.
+Appends go through one transaction of our own that also writes three small
+tables the library has no notion of: the hash chain, the index of client
+event ids (idempotent re-import, retraction targets) and the owner of each
+employment id. One transaction for all four makes an import all-or-nothing,
+and it is one transaction per file, never per event.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import parse_qs, urlparse
+from uuid import UUID
+
+from ledger.chain import GENESIS, link
+from ledger.errors import StorageError
+
+ENV_URL = "HRLEDGER_DB"
+DEFAULT_SQLITE_FILE = "hrledger.sqlite"
+
+
+def default_url() -> str:
+    """`HRLEDGER_DB`, else an SQLite file in the working directory."""
+    return os.environ.get(ENV_URL) or f"sqlite:///{Path.cwd() / DEFAULT_SQLITE_FILE}"
+
+
+@dataclass(frozen=True)
+class NewEvent:
+    originator_id: UUID
+    version: int
+    topic: str
+    state: bytes
+    event_id: str
+    stream: str
+    """The natural key of the stream, e.g. ``person:E1`` or ``hms:D7``."""
+
+
+class ConcurrentWrite(Exception):
+    """Another writer stored events for the same stream or id meanwhile: retry."""
+
+
+class EventStore(Protocol):
+    kind: str
+    url: str
+
+    def max_position(self) -> int: ...
+    def read_rows(self, after: int, limit: int) -> list[tuple[int, bytes]]: ...
+    def read_full_rows(self, after: int, limit: int) -> list[tuple[int, str, int, str, bytes]]: ...
+    def read_chain(self, after: int, limit: int) -> list[tuple[int, bytes]]: ...
+    def existing_event_ids(self, ids: Sequence[str]) -> set[str]: ...
+    def locate_events(self, ids: Sequence[str]) -> dict[str, str]: ...
+    def employment_owners(self, ids: Sequence[str]) -> dict[str, str]: ...
+    def stream_rows(self, after: dict[UUID, int]) -> dict[UUID, list[tuple[int, bytes]]]: ...
+    def snapshots(self, ids: Sequence[UUID]) -> dict[UUID, tuple[int, bytes]]: ...
+    def save_snapshots(self, rows: Sequence[tuple[UUID, int, str, bytes]]) -> None: ...
+    def append(
+        self, events: Sequence[NewEvent], employments: Sequence[tuple[str, str]]
+    ) -> list[int]: ...
+    def close(self) -> None: ...
+
+
+def _chunks(items: Sequence[Any], size: int = 500) -> Iterator[Sequence[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def _group_by_stream(
+    rows: Iterable[tuple[Any, int, bytes]], key: Any
+) -> dict[UUID, list[tuple[int, bytes]]]:
+    out: dict[UUID, list[tuple[int, bytes]]] = {}
+    for oid, version, state in rows:
+        out.setdefault(key(oid), []).append((version, bytes(state)))
+    for stream_rows in out.values():
+        stream_rows.sort(key=lambda r: r[0])
+    return out
+
+
+class SQLiteStore:
+    kind = "sqlite"
+
+    def __init__(self, url: str, path: str, *, create: bool = True):
+        self.url = url
+        self.path = path
+        if not create and not Path(path).exists():
+            raise StorageError(
+                f"no ledger at {path}; import into it first, or pass --db / set {ENV_URL}"
+            )
+        parent = Path(path).parent
+        if not parent.exists():
+            raise StorageError(f"folder {parent} does not exist; create it or choose another --db")
+        try:
+            self._create_library_tables()
+            self.conn = sqlite3.connect(path, isolation_level=None, timeout=60)
+            self.conn.execute("PRAGMA busy_timeout = 60000")
+            self._create_own_tables()
+        except Exception as e:  # the library wraps sqlite3 errors in its own classes
+            raise StorageError(
+                f"{path} is not a readable ledger ({e}); restore it from a backup "
+                "(see docs/operations.md)"
+            ) from None
+
+    def _create_library_tables(self) -> None:
+        from eventsourcing.sqlite import SQLiteFactory
+        from eventsourcing.utils import Environment
+
+        factory = SQLiteFactory(Environment(env={"SQLITE_DBNAME": self.path}))
+        try:
+            factory.application_recorder()
+            factory.aggregate_recorder("snapshots")
+        finally:
+            factory.close()
+
+    def _create_own_tables(self) -> None:
+        c = self.conn
+        c.execute(
+            "CREATE TABLE IF NOT EXISTS ledger_chain "
+            "(position INTEGER PRIMARY KEY, chain_hash BLOB NOT NULL)"
+        )
+        c.execute(
+            "CREATE TABLE IF NOT EXISTS ledger_event_ids (event_id TEXT PRIMARY KEY, "
+            "originator_id TEXT NOT NULL, stream TEXT NOT NULL) WITHOUT ROWID"
+        )
+        c.execute(
+            "CREATE TABLE IF NOT EXISTS ledger_employments "
+            "(employment_id TEXT PRIMARY KEY, employee_id TEXT NOT NULL) WITHOUT ROWID"
+        )
+
+    def max_position(self) -> int:
+        row = self.conn.execute("SELECT MAX(rowid) FROM stored_events").fetchone()
+        return int(row[0] or 0)
+
+    def read_rows(self, after: int, limit: int) -> list[tuple[int, bytes]]:
+        cur = self.conn.execute(
+            "SELECT rowid, state FROM stored_events WHERE rowid > ? ORDER BY rowid LIMIT ?",
+            (after, limit),
+        )
+        return cur.fetchall()
+
+    def read_full_rows(self, after: int, limit: int) -> list[tuple[int, str, int, str, bytes]]:
+        cur = self.conn.execute(
+            "SELECT rowid, originator_id, originator_version, topic, state FROM stored_events "
+            "WHERE rowid > ? ORDER BY rowid LIMIT ?",
+            (after, limit),
+        )
+        return cur.fetchall()
+
+    def read_chain(self, after: int, limit: int) -> list[tuple[int, bytes]]:
+        cur = self.conn.execute(
+            "SELECT position, chain_hash FROM ledger_chain WHERE position > ? "
+            "ORDER BY position LIMIT ?",
+            (after, limit),
+        )
+        return cur.fetchall()
+
+    def _select_in(self, sql: str, ids: Sequence[Any]) -> list[Any]:
+        out: list[Any] = []
+        for chunk in _chunks(list(ids)):
+            marks = ",".join("?" * len(chunk))
+            out.extend(self.conn.execute(sql.format(marks=marks), list(chunk)).fetchall())
+        return out
+
+    def existing_event_ids(self, ids: Sequence[str]) -> set[str]:
+        rows = self._select_in(
+            "SELECT event_id FROM ledger_event_ids WHERE event_id IN ({marks})", ids
+        )
+        return {r[0] for r in rows}
+
+    def locate_events(self, ids: Sequence[str]) -> dict[str, str]:
+        rows = self._select_in(
+            "SELECT event_id, stream FROM ledger_event_ids WHERE event_id IN ({marks})", ids
+        )
+        return dict(rows)
+
+    def employment_owners(self, ids: Sequence[str]) -> dict[str, str]:
+        rows = self._select_in(
+            "SELECT employment_id, employee_id FROM ledger_employments "
+            "WHERE employment_id IN ({marks})",
+            ids,
+        )
+        return dict(rows)
+
+    def stream_rows(self, after: dict[UUID, int]) -> dict[UUID, list[tuple[int, bytes]]]:
+        """Events of many streams, each only after the given version (its snapshot)."""
+        rows: list[Any] = []
+        pairs = [(k.hex, v) for k, v in after.items()]
+        for chunk in _chunks(pairs, 400):
+            values = ",".join(["(?,?)"] * len(chunk))
+            params = [x for pair in chunk for x in pair]
+            rows.extend(
+                self.conn.execute(
+                    f"WITH q(oid, v) AS (VALUES {values}) SELECT e.originator_id, "
+                    "e.originator_version, e.state FROM q JOIN stored_events e "
+                    "ON e.originator_id = q.oid AND e.originator_version > q.v",
+                    params,
+                ).fetchall()
+            )
+        return _group_by_stream(rows, UUID)
+
+    def snapshots(self, ids: Sequence[UUID]) -> dict[UUID, tuple[int, bytes]]:
+        rows = self._select_in(
+            "SELECT originator_id, MAX(originator_version), state FROM stored_snapshots "
+            "WHERE originator_id IN ({marks}) GROUP BY originator_id",
+            [i.hex for i in ids],
+        )
+        return {UUID(oid): (v, bytes(s)) for oid, v, s in rows}
+
+    def save_snapshots(self, rows: Sequence[tuple[UUID, int, str, bytes]]) -> None:
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            self.conn.executemany(
+                "INSERT OR IGNORE INTO stored_snapshots VALUES (?,?,?,?)",
+                [(oid.hex, v, t, s) for oid, v, t, s in rows],
+            )
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+
+    def append(
+        self, events: Sequence[NewEvent], employments: Sequence[tuple[str, str]]
+    ) -> list[int]:
+        """Store events, their chain links and index rows in one transaction."""
+        c = self.conn
+        c.execute("BEGIN IMMEDIATE")  # take the write lock before reading the chain head
+        try:
+            first = self.max_position() + 1
+            row = c.execute(
+                "SELECT chain_hash FROM ledger_chain ORDER BY position DESC LIMIT 1"
+            ).fetchone()
+            prev = bytes(row[0]) if row else GENESIS
+            event_rows = []
+            chain_rows = []
+            id_rows = []
+            pos = first
+            for e in events:
+                oid = e.originator_id.hex
+                event_rows.append((pos, oid, e.version, e.topic, e.state))
+                prev = link(prev, pos, oid, e.version, e.topic, e.state)
+                chain_rows.append((pos, prev))
+                id_rows.append((e.event_id, oid, e.stream))
+                pos += 1
+            c.executemany(
+                "INSERT INTO stored_events (rowid, originator_id, originator_version, topic, "
+                "state) VALUES (?,?,?,?,?)",
+                event_rows,
+            )
+            c.executemany("INSERT INTO ledger_chain VALUES (?,?)", chain_rows)
+            c.executemany("INSERT INTO ledger_event_ids VALUES (?,?,?)", id_rows)
+            c.executemany("INSERT OR IGNORE INTO ledger_employments VALUES (?,?)", employments)
+            c.execute("COMMIT")
+        except sqlite3.IntegrityError as e:
+            c.execute("ROLLBACK")
+            raise ConcurrentWrite(str(e)) from None
+        except BaseException:
+            if c.in_transaction:
+                c.execute("ROLLBACK")
+            raise
+        return list(range(first, pos))
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def open_store(url: str | None = None, *, create: bool = True) -> EventStore:
+    """Open (and on first use create) the ledger named by a URL.
+
+    ``sqlite:///path/file.sqlite`` or ``postgresql://user@host:port/db?schema=name``.
+    """
+    url = url or default_url()
+    parsed = urlparse(url)
+    if parsed.scheme == "sqlite":
+        # SQLAlchemy's convention: sqlite:///relative.sqlite, sqlite:////absolute.sqlite
+        rest = url.split(":///", 1)[1] if ":///" in url else ""
+        if not rest:
+            raise StorageError(f"no file in {url!r}; use sqlite:///path/to/ledger.sqlite")
+        path = rest if rest.startswith("/") else str(Path.cwd() / rest)
+        return SQLiteStore(url, path, create=create)
+    if parsed.scheme in ("postgresql", "postgres"):
+        from ledger.store_postgres import PostgresStore
+
+        schema = parse_qs(parsed.query).get("schema", ["public"])[0]
+        return PostgresStore(url, schema)
+    raise StorageError(
+        f"unknown ledger URL {url!r}: use sqlite:///path/file.sqlite or "
+        "postgresql://user@host:port/dbname"
+    )

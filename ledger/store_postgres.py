@@ -1,0 +1,248 @@
+"""The ledger on PostgreSQL: one schema per municipality.
+
+The library's recorder creates ``stored_events`` (with its notification id
+sequence and NOTIFY channel, so the library's subscriptions work). Appends
+take the library's own lock (``LOCK TABLE … IN EXCLUSIVE MODE``) so commit
+order equals position order, reserve positions from the sequence, and COPY
+the rows: a large import is one transaction and never hits the pipeline-mode
+hang of very large ``save()`` calls.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import urlparse, urlunparse
+from uuid import UUID
+
+import psycopg
+from psycopg import sql
+
+from ledger.chain import GENESIS, link
+from ledger.errors import StorageError
+from ledger.store import ConcurrentWrite, NewEvent, _chunks, _group_by_stream
+
+
+def _conninfo(url: str) -> tuple[str, dict[str, str]]:
+    p = urlparse(url)
+    clean = urlunparse((p.scheme.replace("postgres", "postgresql", 1) if p.scheme == "postgres"
+                        else p.scheme, p.netloc, p.path, "", "", ""))
+    env = {
+        "POSTGRES_DBNAME": (p.path or "/").lstrip("/") or "postgres",
+        "POSTGRES_HOST": p.hostname or "127.0.0.1",
+        "POSTGRES_PORT": str(p.port or 5432),
+        "POSTGRES_USER": p.username or "postgres",
+        "POSTGRES_PASSWORD": p.password or "",
+    }
+    return clean, env
+
+
+class PostgresStore:
+    kind = "postgres"
+
+    def __init__(self, url: str, schema: str):
+        self.url = url
+        self.schema = schema
+        conninfo, env = _conninfo(url)
+        try:
+            self.conn = psycopg.connect(conninfo, autocommit=True, connect_timeout=10)
+        except psycopg.OperationalError as e:
+            first = str(e).strip().splitlines()[0] if str(e).strip() else repr(e)
+            raise StorageError(
+                f"cannot connect to PostgreSQL at {conninfo}: {first}; check the URL, that the "
+                "server runs, and the user's rights"
+            ) from None
+        self.conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
+        self._create_library_tables(env)
+        self._create_own_tables()
+        self.seq = self.conn.execute(
+            "SELECT pg_get_serial_sequence(%s, 'notification_id')",
+            (f'"{schema}".stored_events',),
+        ).fetchone()[0]  # type: ignore[index]
+
+    def _t(self, name: str) -> sql.Composed:
+        return sql.SQL("{}.{}").format(sql.Identifier(self.schema), sql.Identifier(name))
+
+    def _create_library_tables(self, env: dict[str, str]) -> None:
+        from eventsourcing.postgres import PostgresFactory
+        from eventsourcing.utils import Environment
+
+        factory = PostgresFactory(Environment(env={**env, "POSTGRES_SCHEMA": self.schema}))
+        try:
+            factory.application_recorder()
+            factory.aggregate_recorder("snapshots")
+        finally:
+            factory.close()
+
+    def _create_own_tables(self) -> None:
+        names = ("ledger_chain", "ledger_event_ids", "ledger_employments")
+        stmts = (
+            "CREATE TABLE IF NOT EXISTS {} (position bigint PRIMARY KEY, chain_hash bytea NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS {} (event_id text PRIMARY KEY, originator_id uuid "
+            "NOT NULL, stream text NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS {} (employment_id text PRIMARY KEY, employee_id text "
+            "NOT NULL)",
+        )
+        for name, stmt in zip(names, stmts, strict=True):
+            self.conn.execute(sql.SQL(stmt).format(self._t(name)))  # type: ignore[arg-type]
+
+    def max_position(self) -> int:
+        row = self.conn.execute(
+            sql.SQL("SELECT MAX(notification_id) FROM {}").format(self._t("stored_events"))
+        ).fetchone()
+        return int(row[0] or 0) if row else 0
+
+    def read_rows(self, after: int, limit: int) -> list[tuple[int, bytes]]:
+        cur = self.conn.execute(
+            sql.SQL(
+                "SELECT notification_id, state FROM {} WHERE notification_id > %s "
+                "ORDER BY notification_id LIMIT %s"
+            ).format(self._t("stored_events")),
+            (after, limit),
+        )
+        return [(n, bytes(s)) for n, s in cur.fetchall()]
+
+    def read_full_rows(self, after: int, limit: int) -> list[tuple[int, str, int, str, bytes]]:
+        cur = self.conn.execute(
+            sql.SQL(
+                "SELECT notification_id, originator_id, originator_version, topic, state FROM {} "
+                "WHERE notification_id > %s ORDER BY notification_id LIMIT %s"
+            ).format(self._t("stored_events")),
+            (after, limit),
+        )
+        return [(n, o.hex, v, t, bytes(s)) for n, o, v, t, s in cur.fetchall()]
+
+    def read_chain(self, after: int, limit: int) -> list[tuple[int, bytes]]:
+        cur = self.conn.execute(
+            sql.SQL(
+                "SELECT position, chain_hash FROM {} WHERE position > %s ORDER BY position LIMIT %s"
+            ).format(self._t("ledger_chain")),
+            (after, limit),
+        )
+        return [(p, bytes(h)) for p, h in cur.fetchall()]
+
+    def _select_any(self, query: str, table: str, ids: Sequence[Any]) -> list[Any]:
+        out: list[Any] = []
+        for chunk in _chunks(list(ids), 5000):
+            cur = self.conn.execute(sql.SQL(query).format(self._t(table)), (list(chunk),))
+            out.extend(cur.fetchall())
+        return out
+
+    def existing_event_ids(self, ids: Sequence[str]) -> set[str]:
+        rows = self._select_any(
+            "SELECT event_id FROM {} WHERE event_id = ANY(%s)", "ledger_event_ids", ids
+        )
+        return {r[0] for r in rows}
+
+    def locate_events(self, ids: Sequence[str]) -> dict[str, str]:
+        rows = self._select_any(
+            "SELECT event_id, stream FROM {} WHERE event_id = ANY(%s)", "ledger_event_ids", ids
+        )
+        return dict(rows)
+
+    def employment_owners(self, ids: Sequence[str]) -> dict[str, str]:
+        rows = self._select_any(
+            "SELECT employment_id, employee_id FROM {} WHERE employment_id = ANY(%s)",
+            "ledger_employments",
+            ids,
+        )
+        return dict(rows)
+
+    def stream_rows(self, after: dict[UUID, int]) -> dict[UUID, list[tuple[int, bytes]]]:
+        """Events of many streams, each only after its given version (its snapshot)."""
+        rows: list[Any] = []
+        pairs = list(after.items())
+        for chunk in _chunks(pairs, 5000):
+            cur = self.conn.execute(
+                sql.SQL(
+                    "SELECT e.originator_id, e.originator_version, e.state "
+                    "FROM unnest(%s::uuid[], %s::bigint[]) AS q(oid, v) "
+                    "JOIN {} e ON e.originator_id = q.oid AND e.originator_version > q.v"
+                ).format(self._t("stored_events")),
+                ([k for k, _ in chunk], [v for _, v in chunk]),
+            )
+            rows.extend(cur.fetchall())
+        return _group_by_stream(rows, lambda u: u)
+
+    def snapshots(self, ids: Sequence[UUID]) -> dict[UUID, tuple[int, bytes]]:
+        rows = self._select_any(
+            "SELECT DISTINCT ON (originator_id) originator_id, originator_version, state FROM {} "
+            "WHERE originator_id = ANY(%s) ORDER BY originator_id, originator_version DESC",
+            "stored_snapshots",
+            ids,
+        )
+        return {oid: (v, bytes(s)) for oid, v, s in rows}
+
+    def save_snapshots(self, rows: Sequence[tuple[UUID, int, str, bytes]]) -> None:
+        with self.conn.transaction(), self.conn.cursor() as cur:
+            cur.executemany(
+                sql.SQL("INSERT INTO {} VALUES (%s,%s,%s,%s) ON CONFLICT DO NOTHING").format(
+                    self._t("stored_snapshots")
+                ),
+                list(rows),
+            )
+
+    def append(
+        self, events: Sequence[NewEvent], employments: Sequence[tuple[str, str]]
+    ) -> list[int]:
+        if not events:
+            return []
+        try:
+            with self.conn.transaction(), self.conn.cursor() as cur:
+                cur.execute("SET LOCAL lock_timeout = '60s'")
+                cur.execute(
+                    sql.SQL("LOCK TABLE {} IN EXCLUSIVE MODE").format(self._t("stored_events"))
+                )
+                row = cur.execute(
+                    sql.SQL("SELECT chain_hash FROM {} ORDER BY position DESC LIMIT 1").format(
+                        self._t("ledger_chain")
+                    )
+                ).fetchone()
+                prev = bytes(row[0]) if row else GENESIS
+                positions = [
+                    r[0]
+                    for r in cur.execute(
+                        "SELECT nextval(%s) FROM generate_series(1, %s)", (self.seq, len(events))
+                    ).fetchall()
+                ]
+                positions.sort()
+                table = self._t("stored_events")
+                chain_rows = []
+                with cur.copy(
+                    sql.SQL(
+                        "COPY {} (notification_id, originator_id, originator_version, topic, state)"
+                        " FROM STDIN"
+                    ).format(table)
+                ) as copy:
+                    for pos, e in zip(positions, events, strict=True):
+                        copy.write_row((pos, e.originator_id, e.version, e.topic, e.state))
+                        prev = link(prev, pos, e.originator_id.hex, e.version, e.topic, e.state)
+                        chain_rows.append((pos, prev))
+                with cur.copy(
+                    sql.SQL("COPY {} (position, chain_hash) FROM STDIN").format(
+                        self._t("ledger_chain")
+                    )
+                ) as copy:
+                    for r in chain_rows:
+                        copy.write_row(r)
+                with cur.copy(
+                    sql.SQL("COPY {} (event_id, originator_id, stream) FROM STDIN").format(
+                        self._t("ledger_event_ids")
+                    )
+                ) as copy:
+                    for e in events:
+                        copy.write_row((e.event_id, e.originator_id, e.stream))
+                if employments:
+                    cur.executemany(
+                        sql.SQL("INSERT INTO {} VALUES (%s, %s) ON CONFLICT DO NOTHING").format(
+                            self._t("ledger_employments")
+                        ),
+                        list(employments),
+                    )
+                cur.execute(sql.SQL("NOTIFY {}").format(sql.Identifier("stored_events")))
+        except psycopg.errors.UniqueViolation as e:
+            raise ConcurrentWrite(str(e)) from None
+        return positions
+
+    def close(self) -> None:
+        self.conn.close()

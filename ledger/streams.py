@@ -1,0 +1,24 @@
+"""Which stream (aggregate) an event belongs to, and its deterministic id.
+
+A person's stream holds everything about them (employments, sick days,
+leave); an HMS deviation has its own. Ids are uuid5 of the natural key so
+any writer, in any process, computes the same stream id for the same person.
+"""
+
+from __future__ import annotations
+
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+NAMESPACE = uuid5(NAMESPACE_URL, "https://hr-ledger/streams")
+
+
+def person_stream(employee_id: str) -> str:
+    return f"person:{employee_id}"
+
+
+def deviation_stream(deviation_id: str) -> str:
+    return f"hms:{deviation_id}"
+
+
+def stream_uuid(stream: str) -> UUID:
+    return uuid5(NAMESPACE, stream)

@@ -1,0 +1,131 @@
+"""Column names and dtypes of everything the read side hands out.
+
+The names are the public contract of `shared/interchange.md` (KPI and roster
+columns); extra columns only ever come *after* the contracted ones. Exported
+tables carry ``EXPORT_SCHEMA_VERSION`` (Parquet key-value metadata
+``hrledger.schema_version``); it is bumped when a column is renamed, dropped
+or changes meaning; adding a column at the end is a minor bump.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import polars as pl
+
+EXPORT_SCHEMA_VERSION: Final = "1.0"
+SCHEMA_VERSION_KEY: Final = "hrledger.schema_version"
+
+BY_CHOICES: Final = ("sector", "unit", "gender", "age_band")
+EVERY_CHOICES: Final = ("month", "quarter", "year")
+
+GENDER = pl.Enum(["F", "M"])
+EMPLOYMENT_TYPE = pl.Enum(["permanent", "temporary", "apprentice"])
+CERTIFICATE = pl.Enum(["self", "doctor"])
+LEAVE_KIND = pl.Enum(
+    ["parental", "welfare", "unpaid", "education", "public_office", "union", "care", "other"]
+)
+HMS_CATEGORY = pl.Enum(
+    ["personal_injury", "violence_threat", "near_miss", "property_damage", "other"]
+)
+EMPLOYMENT_EVENT = pl.Enum(
+    ["hired", "position_changed", "transferred", "salary_changed", "terminated"]
+)
+HMS_EVENT = pl.Enum(["hms_deviation", "hms_deviation_closed"])
+AGE_BANDS: Final = ("<35", "35-49", "50-60", ">60")
+AGE_BAND = pl.Enum(list(AGE_BANDS))
+
+RECORDED_AT = pl.Datetime("us", "UTC")
+
+ROSTER_SCHEMA: Final = pl.Schema(
+    {
+        "employee_id": pl.String,
+        "employment_id": pl.String,
+        "gender": pl.String,
+        "birth_date": pl.Date,
+        "sector": pl.String,
+        "unit": pl.String,
+        "position": pl.String,
+        "employment_type": pl.String,
+        "position_pct": pl.Float64,
+        "annual_salary": pl.Float64,
+        "is_leader": pl.Boolean,
+    }
+)
+ROSTER_COLUMNS: Final = tuple(ROSTER_SCHEMA.names())
+
+# The contracted KPI columns, in order; `--by` column goes after period_end.
+KPI_HEAD: Final = ("period_start", "period_end")
+KPI_CONTRACT: Final = pl.Schema(
+    {
+        "headcount": pl.Int64,
+        "fte": pl.Float64,
+        "sickness_rate_pct": pl.Float64,
+        "self_certified_rate_pct": pl.Float64,
+        "doctor_certified_rate_pct": pl.Float64,
+        "sickness_target_pct": pl.Float64,
+        "fulltime_share_pct": pl.Float64,
+        "avg_position_pct": pl.Float64,
+        "apprentices": pl.Int64,
+        "apprentice_target": pl.Float64,
+        "women": pl.Int64,
+        "men": pl.Int64,
+        "women_pay_pct_of_men": pl.Float64,
+        "hms_deviations": pl.Int64,
+        "personal_injuries": pl.Int64,
+        "parental_leave_women": pl.Int64,
+        "parental_leave_men": pl.Int64,
+        "hires": pl.Int64,
+        "terminations": pl.Int64,
+    }
+)
+# Extra columns (after the contract), documented in docs/kpis.md.
+KPI_EXTRA: Final = pl.Schema(
+    {
+        "employments": pl.Int64,
+        "agreed_workdays": pl.Float64,
+        "lost_workdays": pl.Float64,
+        "lost_workdays_self": pl.Float64,
+        "lost_workdays_doctor": pl.Float64,
+        "sick_occurrences_1_3": pl.Int64,
+        "sick_occurrences_4_16": pl.Int64,
+        "sick_occurrences_17_56": pl.Int64,
+        "sick_occurrences_over_56": pl.Int64,
+        "long_term_occurrences": pl.Int64,
+        "fulltime_persons": pl.Int64,
+        "permanent_persons": pl.Int64,
+        "leaders_women": pl.Int64,
+        "leaders_men": pl.Int64,
+        "avg_salary_women": pl.Float64,
+        "avg_salary_men": pl.Float64,
+        "mean_age": pl.Float64,
+        "age_under_35": pl.Int64,
+        "age_35_49": pl.Int64,
+        "age_50_60": pl.Int64,
+        "age_over_60": pl.Int64,
+        "headcount_start": pl.Int64,
+        "turnover_pct": pl.Float64,
+        "parental_leave_avg_weeks_women": pl.Float64,
+        "parental_leave_avg_weeks_men": pl.Float64,
+        "hms_violence_threat": pl.Int64,
+        "hms_near_miss": pl.Int64,
+        "hms_property_damage": pl.Int64,
+        "hms_other": pl.Int64,
+        "hms_deviations_closed": pl.Int64,
+    }
+)
+
+
+def kpi_schema(by: str | None) -> pl.Schema:
+    cols: dict[str, pl.DataType] = {"period_start": pl.Date(), "period_end": pl.Date()}
+    if by is not None:
+        cols[by] = pl.String()
+    for name, dtype in KPI_CONTRACT.items():
+        cols[name] = dtype
+    for name, dtype in KPI_EXTRA.items():
+        cols[name] = dtype
+    return pl.Schema(cols)
+
+
+def empty(schema: pl.Schema) -> pl.DataFrame:
+    return pl.DataFrame(schema=schema)

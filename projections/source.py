@@ -1,0 +1,391 @@
+"""From stored rows to typed fact frames, in columns.
+
+The ``state`` column of ``stored_events`` is the JSON of one interchange line
+plus ``timestamp`` (the recorded time) and, for employment-scoped types, the
+resolved ``employee_id``. Rows are decoded page by page with one
+``str.json_decode`` over an explicit struct dtype (no Python per event), then
+split into five append-only fact frames, each with ``position`` (ledger
+position, which is recorded order) and ``recorded_at``:
+
+- ``employment``: hired, position_changed, transferred, salary_changed, terminated
+- ``sick``: sick days
+- ``leave``: leaves
+- ``hms``: HMS deviations and their closings
+- ``retraction``: retractions
+
+In the fact frames, ``position`` is always the *ledger* position; the job
+title of an employment is ``job_title`` (it becomes ``position`` again in the
+roster, as the interchange names it).
+
+Retractions are applied when reading, not when storing (``effective``), so
+the stored facts stay append-only and "what was known at T" stays answerable.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import Protocol
+
+import polars as pl
+
+from projections.schema import (
+    CERTIFICATE,
+    EMPLOYMENT_EVENT,
+    EMPLOYMENT_TYPE,
+    GENDER,
+    HMS_CATEGORY,
+    HMS_EVENT,
+    LEAVE_KIND,
+    RECORDED_AT,
+)
+
+PAGE_SIZE = 50_000
+
+
+class RowSource(Protocol):
+    """The part of ``ledger.store.EventStore`` the read side needs."""
+
+    def max_position(self) -> int: ...
+    def read_rows(self, after: int, limit: int) -> list[tuple[int, bytes]]: ...
+
+
+# The union of every field of every type, as stored. Unknown keys are ignored
+# by the decoder, missing keys decode to null.
+STATE_DTYPE = pl.Struct(
+    {
+        "type": pl.String,
+        "event_id": pl.String,
+        "timestamp": pl.Struct({"_data_": pl.String}),
+        "employee_id": pl.String,
+        "employment_id": pl.String,
+        "effective_date": pl.String,
+        "birth_date": pl.String,
+        "gender": pl.String,
+        "sector": pl.String,
+        "unit": pl.String,
+        "position": pl.String,
+        "employment_type": pl.String,
+        "position_pct": pl.Float64,
+        "annual_salary": pl.Float64,
+        "is_leader": pl.Boolean,
+        "reason": pl.String,
+        "start_date": pl.String,
+        "end_date": pl.String,
+        "kind": pl.String,
+        "paid": pl.Boolean,
+        "leave_pct": pl.Float64,
+        "welfare_reason": pl.String,
+        "certificate": pl.String,
+        "grade_pct": pl.Float64,
+        "deviation_id": pl.String,
+        "category": pl.String,
+        "severity": pl.Int64,
+        "measures": pl.String,
+        "target_event_id": pl.String,
+        "target_type": pl.String,
+    }
+)
+
+EMPLOYMENT_SCHEMA = pl.Schema(
+    {
+        "position": pl.Int64,
+        "recorded_at": RECORDED_AT,
+        "event_id": pl.String,
+        "type": EMPLOYMENT_EVENT,
+        "employee_id": pl.String,
+        "employment_id": pl.String,
+        "effective_date": pl.Date,
+        "birth_date": pl.Date,
+        "gender": GENDER,
+        "sector": pl.String,
+        "unit": pl.String,
+        "job_title": pl.String,
+        "employment_type": EMPLOYMENT_TYPE,
+        "position_pct": pl.Float64,
+        "annual_salary": pl.Float64,
+        "is_leader": pl.Boolean,
+        "reason": pl.String,
+    }
+)
+SICK_SCHEMA = pl.Schema(
+    {
+        "position": pl.Int64,
+        "recorded_at": RECORDED_AT,
+        "event_id": pl.String,
+        "employee_id": pl.String,
+        "date": pl.Date,
+        "certificate": CERTIFICATE,
+        "grade_pct": pl.Float64,
+    }
+)
+LEAVE_SCHEMA = pl.Schema(
+    {
+        "position": pl.Int64,
+        "recorded_at": RECORDED_AT,
+        "event_id": pl.String,
+        "employee_id": pl.String,
+        "start_date": pl.Date,
+        "end_date": pl.Date,
+        "kind": LEAVE_KIND,
+        "paid": pl.Boolean,
+        "leave_pct": pl.Float64,
+        "welfare_reason": pl.String,
+    }
+)
+HMS_SCHEMA = pl.Schema(
+    {
+        "position": pl.Int64,
+        "recorded_at": RECORDED_AT,
+        "event_id": pl.String,
+        "type": HMS_EVENT,
+        "deviation_id": pl.String,
+        "date": pl.Date,
+        "sector": pl.String,
+        "unit": pl.String,
+        "category": HMS_CATEGORY,
+        "employee_id": pl.String,
+        "severity": pl.Int64,
+        "measures": pl.String,
+    }
+)
+RETRACTION_SCHEMA = pl.Schema(
+    {
+        "position": pl.Int64,
+        "recorded_at": RECORDED_AT,
+        "event_id": pl.String,
+        "target_event_id": pl.String,
+        "target_type": pl.String,
+        "reason": pl.String,
+    }
+)
+
+
+@dataclass(frozen=True)
+class Facts:
+    """The five typed fact frames of a ledger (or of a slice of it)."""
+
+    employment: pl.DataFrame
+    sick: pl.DataFrame
+    leave: pl.DataFrame
+    hms: pl.DataFrame
+    retraction: pl.DataFrame
+
+    @staticmethod
+    def empty() -> Facts:
+        return Facts(**{name: pl.DataFrame(schema=s) for name, s in SCHEMAS.items()})
+
+    def frames(self) -> dict[str, pl.DataFrame]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    def height(self) -> int:
+        return sum(df.height for df in self.frames().values())
+
+    def max_recorded_at(self) -> datetime | None:
+        stamps = [df["recorded_at"].max() for df in self.frames().values() if df.height]
+        found = [s for s in stamps if isinstance(s, datetime)]
+        return max(found) if found else None
+
+    def map(self, fn: Callable[[str, pl.DataFrame], pl.DataFrame]) -> Facts:
+        return Facts(**{name: fn(name, df) for name, df in self.frames().items()})
+
+
+SCHEMAS: dict[str, pl.Schema] = {
+    "employment": EMPLOYMENT_SCHEMA,
+    "sick": SICK_SCHEMA,
+    "leave": LEAVE_SCHEMA,
+    "hms": HMS_SCHEMA,
+    "retraction": RETRACTION_SCHEMA,
+}
+
+_TS_FORMAT = "%Y-%m-%dT%H:%M:%S%.f%:z"
+
+
+STATE_SCHEMA = pl.Schema({f.name: f.dtype for f in STATE_DTYPE.fields})
+
+
+def decode_rows(rows: Sequence[tuple[int, bytes]]) -> Facts:
+    """Decode stored rows (position, state JSON bytes) into fact frames.
+
+    The states are joined into one NDJSON buffer and parsed by polars' parallel
+    NDJSON reader with an explicit schema (about 3× faster than
+    ``str.json_decode`` on one column); a state with a raw newline (not
+    produced by the ledger's compact encoder) falls back to ``str.json_decode``.
+    """
+    if not rows:
+        return Facts.empty()
+    positions, states = zip(*rows, strict=True)
+    pos = pl.Series("position", positions, dtype=pl.Int64)
+    try:
+        d = pl.read_ndjson(io.BytesIO(b"\n".join(states)), schema=STATE_SCHEMA)
+        if d.height != pos.len():
+            raise ValueError("row count differs")
+    except (pl.exceptions.ComputeError, ValueError):
+        d = (
+            pl.Series("state", states, dtype=pl.Binary)
+            .cast(pl.String)
+            .str.json_decode(STATE_DTYPE)
+            .struct.unnest()
+        )
+    return _split(d.rename({"position": "job_title"}).with_columns(pos))
+
+
+def decode_frame(raw: pl.DataFrame) -> Facts:
+    """Decode a frame with ``position`` (Int64) and ``state`` (Binary or String)."""
+    d = (
+        raw["state"]
+        .cast(pl.String)
+        .str.json_decode(STATE_DTYPE)
+        .struct.unnest()
+        .rename({"position": "job_title"})
+        .with_columns(raw["position"].cast(pl.Int64))
+    )
+    return _split(d)
+
+
+def _date(name: str) -> pl.Expr:
+    return pl.col(name).str.to_date("%Y-%m-%d")
+
+
+def _split(d: pl.DataFrame) -> Facts:
+    d = d.with_columns(
+        pl.col("timestamp")
+        .struct.field("_data_")
+        .str.to_datetime(_TS_FORMAT, time_zone="UTC", time_unit="us")
+        .alias("recorded_at")
+    )
+    head = ("position", "recorded_at", "event_id")
+    t = pl.col("type")
+    employment = d.filter(t.is_in(EMPLOYMENT_EVENT.categories)).select(
+        *head,
+        t.cast(EMPLOYMENT_EVENT),
+        "employee_id",
+        "employment_id",
+        _date("effective_date"),
+        _date("birth_date"),
+        pl.col("gender").cast(GENDER),
+        "sector",
+        "unit",
+        "job_title",
+        pl.col("employment_type").cast(EMPLOYMENT_TYPE),
+        "position_pct",
+        "annual_salary",
+        "is_leader",
+        "reason",
+    )
+    sick = d.filter(t == "sick_day").select(
+        *head,
+        "employee_id",
+        _date("effective_date").alias("date"),
+        pl.col("certificate").cast(CERTIFICATE),
+        # self-certified days always have grade 100
+        pl.when(pl.col("certificate") == "self")
+        .then(100.0)
+        .otherwise(pl.col("grade_pct").fill_null(100.0))
+        .alias("grade_pct"),
+    )
+    leave = d.filter(t == "leave").select(
+        *head,
+        "employee_id",
+        _date("start_date"),
+        _date("end_date"),
+        pl.col("kind").cast(LEAVE_KIND),
+        "paid",
+        pl.col("leave_pct").fill_null(100.0),
+        "welfare_reason",
+    )
+    hms = d.filter(t.is_in(HMS_EVENT.categories)).select(
+        *head,
+        t.cast(HMS_EVENT),
+        "deviation_id",
+        _date("effective_date").alias("date"),
+        "sector",
+        "unit",
+        pl.col("category").cast(HMS_CATEGORY),
+        "employee_id",
+        "severity",
+        "measures",
+    )
+    retraction = d.filter(t == "retracted").select(
+        *head, "target_event_id", "target_type", "reason"
+    )
+    return Facts(
+        employment=employment.match_to_schema(EMPLOYMENT_SCHEMA),
+        sick=sick.match_to_schema(SICK_SCHEMA),
+        leave=leave.match_to_schema(LEAVE_SCHEMA),
+        hms=hms.match_to_schema(HMS_SCHEMA),
+        retraction=retraction.match_to_schema(RETRACTION_SCHEMA),
+    )
+
+
+def read_facts(
+    store: RowSource,
+    after: int = 0,
+    *,
+    upto: int | None = None,
+    page_size: int = PAGE_SIZE,
+) -> tuple[Facts, int]:
+    """Read and decode every row with ``after < position <= upto``.
+
+    Reading (Python, SQLite/psycopg) and decoding (polars, GIL released) overlap:
+    the main thread reads page n+1 while a worker decodes page n. Returns the
+    facts and the last position read (``after`` when nothing was read).
+    """
+    last = after
+    futures: list[Future[Facts]] = []
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        while upto is None or last < upto:
+            limit = page_size if upto is None else min(page_size, upto - last)
+            rows = store.read_rows(last, limit)
+            if not rows:
+                break
+            last = int(rows[-1][0])
+            futures.append(pool.submit(decode_rows, rows))
+            if len(rows) < limit:
+                break
+        parts = [f.result() for f in futures]
+    return concat(parts), last
+
+
+def concat(parts: Iterable[Facts]) -> Facts:
+    parts = list(parts)
+    if not parts:
+        return Facts.empty()
+    if len(parts) == 1:
+        return parts[0]
+    return Facts(
+        **{
+            name: pl.concat([getattr(p, name) for p in parts], how="vertical")
+            for name in SCHEMAS
+        }
+    )
+
+
+def _utc(ts: datetime) -> datetime:
+    if ts.tzinfo is None or ts.utcoffset() is None:
+        raise ValueError(f"known_at {ts.isoformat()} has no UTC offset; give e.g. +00:00")
+    return ts
+
+
+def effective(facts: Facts, known_at: datetime | None = None) -> Facts:
+    """The facts as known at ``known_at`` (all when None), retractions applied.
+
+    A row counts when it was recorded at or before ``known_at``; a retraction
+    recorded at or before ``known_at`` removes its target (the target "never
+    happened" from then on). A retraction that is itself retracted does not
+    apply (the write side refuses that today, the read side is ready for it).
+    """
+    if known_at is not None:
+        ts = _utc(known_at)
+        facts = facts.map(lambda _, df: df.filter(pl.col("recorded_at") <= ts))
+    r = facts.retraction
+    if r.height == 0:
+        return facts
+    live = r.join(r.select(pl.col("target_event_id").alias("event_id")), on="event_id", how="anti")
+    targets = live.select(pl.col("target_event_id").alias("event_id")).unique()
+    return facts.map(
+        lambda name, df: df if name == "retraction" else df.join(targets, on="event_id", how="anti")
+    )
