@@ -14,11 +14,13 @@ import hashlib
 GENESIS = bytes(32)
 
 
-def link(prev: bytes, position: int, originator_id: str, version: int, topic: str, state: bytes) -> bytes:
-    h = hashlib.sha256(prev)
-    h.update(f"|{position}|{originator_id}|{version}|{topic}|".encode())
-    h.update(state)
-    return h.digest()
+def link(
+    prev: bytes, position: int, originator_id: str, version: int, topic: str, state: bytes
+) -> bytes:
+    return hashlib.sha256(
+        b"%b|%d|%b|%d|%b|%b"
+        % (prev, position, originator_id.encode(), version, topic.encode(), state)
+    ).digest()
 
 
 def digest(head: bytes) -> str:

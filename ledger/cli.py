@@ -130,9 +130,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         if result.expected_found_at is not None:
             print(f"the published digest matches position {result.expected_found_at}")
         return 0
-    where = (
-        f" at position {result.first_bad_position}" if result.first_bad_position else ""
-    )
+    where = f" at position {result.first_bad_position}" if result.first_bad_position else ""
     print(f"TAMPERED{where}: {result.problem}", file=sys.stderr)
     return 1
 
@@ -207,15 +205,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+EXTENSIONS = ("projections.cli", "ledger.audit_cli", "ledger.privacy_cli")
+"""Modules that add commands; each owns its commands (read side, audit, privacy)."""
+
+
 def _register_extensions(sub: Any) -> None:
-    """Commands of the read side live with it (projections.cli)."""
-    try:
-        from projections import cli as pcli
-    except ImportError:
-        return
-    register = getattr(pcli, "register", None)
-    if register is not None:
-        register(sub)
+    import importlib
+
+    for name in EXTENSIONS:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as e:
+            if e.name and name.startswith(e.name):
+                continue  # that part is not installed in this build
+            raise
+        register = getattr(module, "register", None)
+        if register is not None:
+            register(sub)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -228,8 +228,7 @@ def format_entitlements(ent: Entitlements) -> str:
         f"{ent.continuous_service_years:g} years",
         f"  notice (§5.17, AML §15-3): employee {ent.employee_notice_months} month(s), employer "
         f"{ent.employer_notice_months} month(s); employer's notice given today ends "
-        f"{ent.notice_given_today_ends}"
-        + ("; on probation: 14 days" if ent.on_probation else ""),
+        f"{ent.notice_given_today_ends}" + ("; on probation: 14 days" if ent.on_probation else ""),
         f"  holiday pay: {ent.holiday_pay_pct:g} % of last year's gross pay (§5.8)",
     ]
     lines += [f"  senior measure: {s}" for s in ent.senior_measures]

@@ -57,7 +57,10 @@ class PersonState:
 
     # -- queries -------------------------------------------------------
     def active_on(self, day: str) -> bool:
-        return any(e.active_on(day) for e in self.employments.values())
+        for e in self.employments.values():
+            if e.start <= day and (e.end is None or day <= e.end):
+                return True
+        return False
 
     def first_hire(self) -> str | None:
         return min((e.start for e in self.employments.values()), default=None)

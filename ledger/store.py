@@ -32,7 +32,7 @@ def default_url() -> str:
     return os.environ.get(ENV_URL) or f"sqlite:///{Path.cwd() / DEFAULT_SQLITE_FILE}"
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class NewEvent:
     originator_id: UUID
     version: int
@@ -41,6 +41,8 @@ class NewEvent:
     event_id: str
     stream: str
     """The natural key of the stream, e.g. ``person:E1`` or ``hms:D7``."""
+    employment: tuple[str, str] | None = None
+    """(employment id, employee id) when the event is a hire."""
 
 
 class ConcurrentWrite(Exception):
@@ -61,15 +63,24 @@ class EventStore(Protocol):
     def stream_rows(self, after: dict[UUID, int]) -> dict[UUID, list[tuple[int, bytes]]]: ...
     def snapshots(self, ids: Sequence[UUID]) -> dict[UUID, tuple[int, bytes]]: ...
     def save_snapshots(self, rows: Sequence[tuple[UUID, int, str, bytes]]) -> None: ...
-    def append(
-        self, events: Sequence[NewEvent], employments: Sequence[tuple[str, str]]
-    ) -> list[int]: ...
+    def append(self, events: Iterable[NewEvent]) -> list[int]: ...
     def close(self) -> None: ...
 
 
 def _chunks(items: Sequence[Any], size: int = 500) -> Iterator[Sequence[Any]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
+
+
+def _batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    batch: list[Any] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def _group_by_stream(
@@ -100,6 +111,7 @@ class SQLiteStore:
             self._create_library_tables()
             self.conn = sqlite3.connect(path, isolation_level=None, timeout=60)
             self.conn.execute("PRAGMA busy_timeout = 60000")
+            self.conn.execute("PRAGMA cache_size = -262144")  # 256 MB: big imports touch many pages
             self._create_own_tables()
         except Exception as e:  # the library wraps sqlite3 errors in its own classes
             raise StorageError(
@@ -224,10 +236,13 @@ class SQLiteStore:
             self.conn.execute("ROLLBACK")
             raise
 
-    def append(
-        self, events: Sequence[NewEvent], employments: Sequence[tuple[str, str]]
-    ) -> list[int]:
-        """Store events, their chain links and index rows in one transaction."""
+    def append(self, events: Iterable[NewEvent]) -> list[int]:
+        """Store events, their chain links and index rows in one transaction.
+
+        `events` may be a generator that checks rules as it goes: rows are
+        written in chunks inside the open transaction, and anything it raises
+        rolls the whole transaction back.
+        """
         c = self.conn
         c.execute("BEGIN IMMEDIATE")  # take the write lock before reading the chain head
         try:
@@ -236,25 +251,29 @@ class SQLiteStore:
                 "SELECT chain_hash FROM ledger_chain ORDER BY position DESC LIMIT 1"
             ).fetchone()
             prev = bytes(row[0]) if row else GENESIS
-            event_rows = []
-            chain_rows = []
-            id_rows = []
             pos = first
-            for e in events:
-                oid = e.originator_id.hex
-                event_rows.append((pos, oid, e.version, e.topic, e.state))
-                prev = link(prev, pos, oid, e.version, e.topic, e.state)
-                chain_rows.append((pos, prev))
-                id_rows.append((e.event_id, oid, e.stream))
-                pos += 1
-            c.executemany(
-                "INSERT INTO stored_events (rowid, originator_id, originator_version, topic, "
-                "state) VALUES (?,?,?,?,?)",
-                event_rows,
-            )
-            c.executemany("INSERT INTO ledger_chain VALUES (?,?)", chain_rows)
-            c.executemany("INSERT INTO ledger_event_ids VALUES (?,?,?)", id_rows)
-            c.executemany("INSERT OR IGNORE INTO ledger_employments VALUES (?,?)", employments)
+            for chunk in _batched(events, 20_000):
+                event_rows = []
+                chain_rows = []
+                id_rows = []
+                employments = []
+                for e in chunk:
+                    oid = e.originator_id.hex
+                    event_rows.append((pos, oid, e.version, e.topic, e.state))
+                    prev = link(prev, pos, oid, e.version, e.topic, e.state)
+                    chain_rows.append((pos, prev))
+                    id_rows.append((e.event_id, oid, e.stream))
+                    if e.employment is not None:
+                        employments.append(e.employment)
+                    pos += 1
+                c.executemany(
+                    "INSERT INTO stored_events (rowid, originator_id, originator_version, topic, "
+                    "state) VALUES (?,?,?,?,?)",
+                    event_rows,
+                )
+                c.executemany("INSERT INTO ledger_chain VALUES (?,?)", chain_rows)
+                c.executemany("INSERT INTO ledger_event_ids VALUES (?,?,?)", id_rows)
+                c.executemany("INSERT OR IGNORE INTO ledger_employments VALUES (?,?)", employments)
             c.execute("COMMIT")
         except sqlite3.IntegrityError as e:
             c.execute("ROLLBACK")

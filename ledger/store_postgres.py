@@ -10,7 +10,7 @@ hang of very large ``save()`` calls.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 from urllib.parse import urlparse, urlunparse
 from uuid import UUID
@@ -25,8 +25,16 @@ from ledger.store import ConcurrentWrite, NewEvent, _chunks, _group_by_stream
 
 def _conninfo(url: str) -> tuple[str, dict[str, str]]:
     p = urlparse(url)
-    clean = urlunparse((p.scheme.replace("postgres", "postgresql", 1) if p.scheme == "postgres"
-                        else p.scheme, p.netloc, p.path, "", "", ""))
+    clean = urlunparse(
+        (
+            p.scheme.replace("postgres", "postgresql", 1) if p.scheme == "postgres" else p.scheme,
+            p.netloc,
+            p.path,
+            "",
+            "",
+            "",
+        )
+    )
     env = {
         "POSTGRES_DBNAME": (p.path or "/").lstrip("/") or "postgres",
         "POSTGRES_HOST": p.hostname or "127.0.0.1",
@@ -55,6 +63,9 @@ class PostgresStore:
         self.conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
         self._create_library_tables(env)
         self._create_own_tables()
+        from ledger.immutability import protect
+
+        protect(self.conn, schema)  # history tables refuse UPDATE/DELETE/TRUNCATE
         self.seq = self.conn.execute(
             "SELECT pg_get_serial_sequence(%s, 'notification_id')",
             (f'"{schema}".stored_events',),
@@ -77,7 +88,8 @@ class PostgresStore:
     def _create_own_tables(self) -> None:
         names = ("ledger_chain", "ledger_event_ids", "ledger_employments")
         stmts = (
-            "CREATE TABLE IF NOT EXISTS {} (position bigint PRIMARY KEY, chain_hash bytea NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS {} (position bigint PRIMARY KEY, "
+            "chain_hash bytea NOT NULL)",
             "CREATE TABLE IF NOT EXISTS {} (event_id text PRIMARY KEY, originator_id uuid "
             "NOT NULL, stream text NOT NULL)",
             "CREATE TABLE IF NOT EXISTS {} (employment_id text PRIMARY KEY, employee_id text "
@@ -182,11 +194,17 @@ class PostgresStore:
                 list(rows),
             )
 
-    def append(
-        self, events: Sequence[NewEvent], employments: Sequence[tuple[str, str]]
-    ) -> list[int]:
+    def append(self, events: Iterable[NewEvent]) -> list[int]:
+        """One transaction: lock, reserve positions, COPY rows, chain and index.
+
+        The rules are checked while `events` is consumed (it may be a generator
+        that raises); the rows are collected first because positions are
+        reserved for the whole batch under the lock.
+        """
+        events = list(events)
         if not events:
             return []
+        employments = [e.employment for e in events if e.employment is not None]
         try:
             with self.conn.transaction(), self.conn.cursor() as cur:
                 cur.execute("SET LOCAL lock_timeout = '60s'")

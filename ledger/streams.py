@@ -7,6 +7,7 @@ any writer, in any process, computes the same stream id for the same person.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 NAMESPACE = uuid5(NAMESPACE_URL, "https://hr-ledger/streams")
@@ -20,5 +21,6 @@ def deviation_stream(deviation_id: str) -> str:
     return f"hms:{deviation_id}"
 
 
+@lru_cache(maxsize=1_000_000)
 def stream_uuid(stream: str) -> UUID:
     return uuid5(NAMESPACE, stream)
