@@ -165,7 +165,8 @@ def kpi_deltas(
     keys = [*PERIOD_KEYS, *([by] if by else [])]
     numeric = [
         c for c, t in after.schema.items()
-        if c not in keys and c in before.columns and t.is_numeric()
+        if c not in keys and c in before.columns
+        and (t.is_numeric() or before.schema[c].is_numeric())
     ]  # fmt: skip
 
     def long(df: pl.DataFrame, name: str) -> pl.DataFrame:

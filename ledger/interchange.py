@@ -14,40 +14,34 @@ from typing import IO, Any
 import orjson
 
 from ledger.application import Ledger, RecordResult
-from ledger.errors import ImportRefused, LedgerError, Problem
+from ledger.errors import LedgerError
 from ledger.store import EventStore
+from ledger.validation import InvalidJson
 
 PAGE = 10_000
 
 
-def read_jsonl(path: Path) -> tuple[list[tuple[int, Any]], list[Problem]]:
-    """Parse every line; broken JSON is a problem of its line, not a crash."""
+def read_jsonl(path: Path) -> Iterator[tuple[int, Any]]:
+    """Parse line by line; broken JSON becomes a problem of its line, not a crash.
+
+    A generator, so a million-line file is never held twice in memory.
+    """
     try:
-        data = path.read_bytes()
+        handle = path.open("rb")
     except OSError as e:
         raise LedgerError(f"cannot read {path}: {e.strerror}") from None
-    lines: list[tuple[int, Any]] = []
-    problems: list[Problem] = []
-    for n, raw in enumerate(data.split(b"\n"), start=1):
-        if not raw.strip():
-            continue
-        try:
-            lines.append((n, orjson.loads(raw)))
-        except orjson.JSONDecodeError as e:
-            problems.append(Problem(n, f"not valid JSON ({e.args[0] if e.args else e})"))
-    return lines, problems
+    with handle:
+        for n, raw in enumerate(handle, start=1):
+            if not raw.strip():
+                continue
+            try:
+                yield n, orjson.loads(raw)
+            except orjson.JSONDecodeError as e:
+                yield n, InvalidJson(str(e.args[0]) if e.args else str(e))
 
 
 def import_file(ledger: Ledger, path: Path, *, progress: bool = False) -> RecordResult:
-    lines, problems = read_jsonl(path)
-    if problems:
-        # Report field problems of the parseable lines too, so one round fixes all.
-        try:
-            ledger.record_numbered(lines)
-        except ImportRefused as e:
-            problems.extend(e.problems)
-        raise ImportRefused(problems)
-    return ledger.record_numbered(lines, progress=progress)
+    return ledger.record_numbered(read_jsonl(path), progress=progress)
 
 
 def stored_to_line(state: bytes, position: int) -> dict[str, Any]:

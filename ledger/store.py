@@ -111,7 +111,7 @@ class SQLiteStore:
             self._create_library_tables()
             self.conn = sqlite3.connect(path, isolation_level=None, timeout=60)
             self.conn.execute("PRAGMA busy_timeout = 60000")
-            self.conn.execute("PRAGMA cache_size = -262144")  # 256 MB: big imports touch many pages
+            self.conn.execute("PRAGMA cache_size = -65536")  # 64 MB: big imports touch many pages
             self._create_own_tables()
         except Exception as e:  # the library wraps sqlite3 errors in its own classes
             raise StorageError(

@@ -43,12 +43,12 @@ def _compile(f: Field) -> Checker:
 
         return str_field
     if f.kind == "enum":
-        allowed = frozenset(f.choices)
+        canonical = {c: c for c in f.choices}
 
         def enum_field(value: Any) -> Any:
-            if type(value) is str and value in allowed:
-                return value
-            return general(value)
+            # Return the catalogue's own string: a million lines share one object.
+            found = canonical.get(value) if type(value) is str else None
+            return found if found is not None else general(value)
 
         return enum_field
     if f.kind == "date":
@@ -133,7 +133,13 @@ def _check_value(f: Field, value: Any) -> tuple[Any, str | None]:
     return value, None
 
 
+class InvalidJson(str):
+    """Stands in for a line that did not parse, carrying the parser's reason."""
+
+
 def validate_line(raw: Any, line_no: int) -> tuple[Line | None, list[Problem]]:
+    if isinstance(raw, InvalidJson):
+        return None, [Problem(line_no, f"not valid JSON ({raw})")]
     if not isinstance(raw, dict):
         return None, [Problem(line_no, "a line must be one JSON object")]
     type_name = raw.get("type")

@@ -1,0 +1,164 @@
+"""Import benchmark: a generated Sandnes year into SQLite (and PostgreSQL).
+
+Prints events/s beside the raw speed of the storage underneath — the same
+rows inserted with plain ``executemany`` (SQLite) or ``COPY`` (PostgreSQL)
+into a table of the same shape, one transaction — their ratio, and the
+importing process's peak memory. Run: ``make bench`` or
+``python -m benchmarks.import_speed [--year 2022] [--scale 1.0]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+DATA = Path(os.environ.get("HRLEDGER_BENCH_DATA", "bench-data"))
+PG = os.environ.get("HRLEDGER_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def generated_year(year: int, scale: float) -> Path:
+    from ledger.synthetic import generate
+
+    DATA.mkdir(exist_ok=True)
+    path = DATA / f"sandnes-{year}-x{scale:g}.jsonl"
+    if not path.exists():
+        generate("sandnes", year, year, seed=1, scale=scale, out=path, progress=True)
+    return path
+
+
+def timed_import(url: str, path: Path) -> dict[str, float]:
+    """Import in a child process, so its peak memory is its own."""
+    code = (
+        "import json,resource,time,sys\n"
+        "from pathlib import Path\n"
+        "from ledger.application import Ledger\n"
+        "from ledger.interchange import import_file\n"
+        "t=time.perf_counter()\n"
+        f"l=Ledger({url!r})\n"
+        f"r=import_file(l, Path({str(path)!r}))\n"
+        "l.close()\n"
+        "s=time.perf_counter()-t\n"
+        "print(json.dumps({'events':r.stored,'seconds':s,"
+        "'peak_mb':resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024}))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], check=True, capture_output=True, text=True
+    ).stdout
+    result: dict[str, float] = json.loads(out.strip().splitlines()[-1])
+    return result
+
+
+def sqlite_rows(path: str) -> list[tuple[str, int, str, bytes]]:
+    with sqlite3.connect(path) as c:
+        return c.execute(
+            "SELECT originator_id, originator_version, topic, state FROM stored_events "
+            "ORDER BY rowid"
+        ).fetchall()
+
+
+def raw_sqlite(rows: list[tuple[str, int, str, bytes]]) -> float:
+    """Plain executemany of the same rows into the library's table shape."""
+    with tempfile.TemporaryDirectory() as d:
+        c = sqlite3.connect(f"{d}/raw.sqlite", isolation_level=None)
+        c.execute("PRAGMA journal_mode=WAL")
+        c.execute(
+            "CREATE TABLE stored_events (originator_id TEXT, originator_version INTEGER, "
+            "topic TEXT, state BLOB, PRIMARY KEY (originator_id, originator_version))"
+        )
+        t = time.perf_counter()
+        c.execute("BEGIN")
+        c.executemany("INSERT INTO stored_events VALUES (?,?,?,?)", rows)
+        c.execute("COMMIT")
+        seconds = time.perf_counter() - t
+        c.close()
+    return len(rows) / seconds
+
+
+def raw_postgres(rows: list[tuple[str, int, str, bytes]]) -> float:
+    import psycopg
+
+    schema = f"bench_raw_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(PG, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+        try:
+            conn.execute(
+                f"CREATE TABLE {schema}.stored_events (originator_id uuid NOT NULL, "
+                "originator_version bigint NOT NULL, topic text, state bytea, "
+                "notification_id bigserial, PRIMARY KEY (originator_id, originator_version))"
+            )
+            pg_rows = [(uuid.UUID(o), v, t, s) for o, v, t, s in rows]
+            t0 = time.perf_counter()
+            with conn.transaction(), conn.cursor() as cur, cur.copy(
+                f"COPY {schema}.stored_events (originator_id, originator_version, topic, state) "
+                "FROM STDIN"
+            ) as copy:
+                for r in pg_rows:
+                    copy.write_row(r)
+            seconds = time.perf_counter() - t0
+        finally:
+            conn.execute(f"DROP SCHEMA {schema} CASCADE")
+    return len(rows) / seconds
+
+
+def postgres_reachable() -> bool:
+    try:
+        import psycopg
+
+        psycopg.connect(PG, connect_timeout=3).close()
+        return True
+    except Exception:
+        return False
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--year", type=int, default=2022)
+    parser.add_argument("--scale", type=float, default=1.0)
+    args = parser.parse_args()
+    path = generated_year(args.year, args.scale)
+    lines = sum(1 for _ in path.open("rb"))
+    print(f"input: {path} ({lines:,} lines)")
+    with tempfile.TemporaryDirectory() as d:
+        db = f"{d}/bench.sqlite"
+        r = timed_import(f"sqlite:///{db}", path)
+        rows = sqlite_rows(db)
+    raw = raw_sqlite(rows)
+    speed = r["events"] / r["seconds"]
+    print(
+        f"SQLite     import {r['events']:,.0f} events in {r['seconds']:.1f} s = {speed:,.0f} "
+        f"events/s | raw executemany {raw:,.0f} rows/s | ratio {speed / raw:.0%} | "
+        f"peak {r['peak_mb']:,.0f} MB"
+    )
+    if postgres_reachable():
+        schema = f"bench_{uuid.uuid4().hex[:8]}"
+        url = f"{PG}?schema={schema}"
+        try:
+            r = timed_import(url, path)
+            raw = raw_postgres(rows)
+            speed = r["events"] / r["seconds"]
+            print(
+                f"PostgreSQL import {r['events']:,.0f} events in {r['seconds']:.1f} s = "
+                f"{speed:,.0f} events/s | raw COPY {raw:,.0f} rows/s | ratio {speed / raw:.0%}"
+                f" | peak {r['peak_mb']:,.0f} MB"
+            )
+        finally:
+            import psycopg
+
+            with psycopg.connect(PG, autocommit=True) as conn:
+                conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+    else:
+        print(f"PostgreSQL not reachable at {PG}: skipped")
+    print(f"(this process peak {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB)")
+
+
+if __name__ == "__main__":
+    main()
