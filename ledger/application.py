@@ -104,15 +104,13 @@ class Ledger:
                 )
             else:
                 seen[eid] = n
-        if problems:
-            raise ImportRefused(problems)
         # Millions of small, acyclic objects: the cyclic GC only costs time here.
         gc_was_enabled = gc.isenabled()
         gc.disable()
         try:
             for attempt in range(MAX_ATTEMPTS):
                 try:
-                    return self._record_checked(events, progress)
+                    return self._record_checked(events, progress, problems)
                 except ConcurrentWrite:
                     if attempt == MAX_ATTEMPTS - 1:
                         raise LedgerError(
@@ -126,18 +124,23 @@ class Ledger:
 
     # ------------------------------------------------------------------
     def _record_checked(
-        self, events: list[tuple[int, dict[str, Any]]], progress: bool = False
+        self,
+        events: list[tuple[int, dict[str, Any]]],
+        progress: bool = False,
+        malformed: list[Problem] | None = None,
     ) -> RecordResult:
+        """Check every well-formed line; write only if no line, malformed or not, failed."""
         store = self.store
         self._empty = store.max_position() == 0  # nothing to look up in an empty ledger
         ids = [ev["event_id"] for _, ev in events if ev["event_id"] is not None]
         known = store.existing_event_ids(ids) if ids and not self._empty else set()
         todo = [(n, ev) for n, ev in events if ev["event_id"] not in known]
         skipped = len(events) - len(todo)
-        if not todo:
+        if not todo and not malformed:
             return RecordResult(0, skipped, None, None)
 
         streams, problems = self._resolve_streams(todo)
+        problems.extend(malformed or [])
         states, snapshot_versions = self._load_states(set(streams.values()))
         recorded_at = self.clock()
         touched: dict[str, State] = {}

@@ -148,9 +148,15 @@ def entitlements(store: EventStore, employee_id: str, on: date, policy: Policy) 
         senior.append("right to up to 1 year unpaid leave (age 55+, 5 years' service; §8.7)")
 
     anniversaries = []
-    first = spans[0][0] if spans else on
+    # §10.2: combined (sammenlagt) service; earlier spans shorten the wait from the current one.
+    current = spans[-1][0] if spans else on
+    months_before = days_before = 0
+    for s, e in spans[:-1]:
+        m, d = _months_and_days(s, e + timedelta(days=1))
+        months_before += m
+        days_before += d
     for years, gift in ANNIVERSARIES.items():
-        due = _add_months(first, 12 * years)
+        due = _add_months(current, 12 * years - months_before) - timedelta(days=days_before)
         if on <= due <= _add_months(on, 12):
             anniversaries.append(f"{years} years' service on {due}: {gift}")
 
@@ -173,6 +179,14 @@ def entitlements(store: EventStore, employee_id: str, on: date, policy: Policy) 
         senior_measures=senior,
         anniversaries=anniversaries,
     )
+
+
+def _months_and_days(start: date, end: date) -> tuple[int, int]:
+    """Whole months from start to end (exclusive), and the days left over."""
+    months = (end.year - start.year) * 12 + end.month - start.month
+    if _add_months(start, months) > end:
+        months -= 1
+    return months, (end - _add_months(start, months)).days
 
 
 def _add_months(d: date, months: int) -> date:

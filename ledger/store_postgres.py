@@ -60,16 +60,45 @@ class PostgresStore:
                 f"cannot connect to PostgreSQL at {conninfo}: {first}; check the URL, that the "
                 "server runs, and the user's rights"
             ) from None
-        self.conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
-        self._create_library_tables(env)
-        self._create_own_tables()
+        if not self._ledger_exists():
+            self._create_ledger(env)
         from ledger.immutability import protect
 
-        protect(self.conn, schema)  # history tables refuse UPDATE/DELETE/TRUNCATE
-        self.seq = self.conn.execute(
+        protect(self.conn, schema)  # a no-op read when the triggers are in place
+        row = self.conn.execute(
             "SELECT pg_get_serial_sequence(%s, 'notification_id')",
             (f'"{schema}".stored_events',),
-        ).fetchone()[0]  # type: ignore[index]
+        ).fetchone()
+        self.seq = row[0] if row else None
+
+    def _ledger_exists(self) -> bool:
+        """A ledger that exists is opened without DDL, so a writer role with only
+        INSERT/SELECT rights can open it."""
+        row = self.conn.execute(
+            "SELECT to_regclass(%s) IS NOT NULL AND to_regclass(%s) IS NOT NULL "
+            "AND to_regclass(%s) IS NOT NULL",
+            (
+                f'"{self.schema}".stored_events',
+                f'"{self.schema}".ledger_employments',
+                f'"{self.schema}".stored_snapshots',
+            ),
+        ).fetchone()
+        return bool(row and row[0])
+
+    def _create_ledger(self, env: dict[str, str]) -> None:
+        """Create the schema's tables once, even when several processes open it at once."""
+        key = f"hrledger-create:{self.schema}"
+        self.conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (key,))
+        try:
+            if self._ledger_exists():
+                return
+            self.conn.execute(
+                sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(self.schema))
+            )
+            self._create_library_tables(env)
+            self._create_own_tables()
+        finally:
+            self.conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (key,))
 
     def _t(self, name: str) -> sql.Composed:
         return sql.SQL("{}.{}").format(sql.Identifier(self.schema), sql.Identifier(name))

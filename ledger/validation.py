@@ -8,6 +8,7 @@ field of its type present (defaults filled), dates as ISO strings.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -16,6 +17,12 @@ from ledger.errors import Problem
 from ledger.events import COMMON_FIELDS, EVENT_TYPES, MAX_TEXT_LENGTH, Field
 
 Line = dict[str, Any]
+
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+"""Exactly YYYY-MM-DD: `date.fromisoformat` alone also takes week dates like 2020-W01-1."""
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+"""Control characters: never part of an id or a note, and PostgreSQL text cannot hold NUL."""
+_CONTROL_IN_ID = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class _Bad(Exception):
@@ -37,7 +44,12 @@ def _compile(f: Field) -> Checker:
     if f.kind == "str":
 
         def str_field(value: Any) -> Any:
-            if type(value) is str and 0 < len(value) <= 200 and not value.isspace():
+            if (
+                type(value) is str
+                and 0 < len(value) <= 200
+                and not value.isspace()
+                and value.isprintable()
+            ):
                 return value
             return general(value)
 
@@ -54,7 +66,7 @@ def _compile(f: Field) -> Checker:
     if f.kind == "date":
 
         def date_field(value: Any) -> Any:
-            if type(value) is str and len(value) == 10:
+            if type(value) is str and len(value) == 10 and value[4] == "-" == value[7]:
                 try:
                     return date.fromisoformat(value).isoformat()
                 except ValueError:
@@ -92,13 +104,16 @@ def _check_value(f: Field, value: Any) -> tuple[Any, str | None]:
             return None, "must not be empty"
         if len(value) > (200 if kind != "text" else MAX_TEXT_LENGTH):
             return None, f"is too long ({len(value)} characters)"
+        bad = (_CONTROL if kind == "text" else _CONTROL_IN_ID).search(value)
+        if bad:
+            return None, f"contains the control character {bad.group()!r}; remove it"
         if kind == "enum" and value not in f.choices:
             return None, f"{value!r} is not one of {', '.join(f.choices)}"
         if kind == "text" and f.required and not value.strip():
             return None, "must not be empty"
         return value, None
     if kind == "date":
-        if not isinstance(value, str) or len(value) != 10:
+        if not isinstance(value, str) or not _DATE.fullmatch(value):
             return None, f"must be a date YYYY-MM-DD, got {value!r}"
         try:
             return date.fromisoformat(value).isoformat(), None

@@ -68,6 +68,15 @@ def parse_head(text: str) -> tuple[int | None, str]:
     return position, hex_text
 
 
+def _raw(value: Any) -> bytes:
+    """Stored content as bytes, whatever type a tampered row now has (text, NULL)."""
+    if value is None:
+        return b""
+    if isinstance(value, str):
+        return value.encode()
+    return bytes(value)
+
+
 def _pages(read: Callable[[int, int], Sequence[Any]], after: int = 0) -> Iterator[Sequence[Any]]:
     while True:
         rows = read(after, PAGE)
@@ -89,7 +98,7 @@ def _index_problems(store: EventStore, page: Sequence[Any]) -> dict[int, str]:
     for pos, oid, _v, _t, state in page:
         with contextlib.suppress(orjson.JSONDecodeError, KeyError, TypeError):
             # unreadable content is named by the chain link instead
-            ids[int(pos)] = (str(orjson.loads(bytes(state))["event_id"]), str(oid))
+            ids[int(pos)] = (str(orjson.loads(_raw(state))["event_id"]), str(oid))
     located = store.locate_events([eid for eid, _ in ids.values()])
     out: dict[int, str] = {}
     for pos, (eid, oid) in ids.items():
@@ -130,7 +139,7 @@ def verify(store: EventStore, expect: str | None = None) -> Verification:
             if c is None or c[0] > pos:
                 return bad(pos, "an event has no chain link (row inserted?)")
             computed = link(prev, pos, str(oid).replace("-", ""), int(version), str(topic),
-                            bytes(state))  # fmt: skip
+                            _raw(state))  # fmt: skip
             if computed != c[1]:
                 why = "event content does not match its chain link (event changed or moved?)"
                 if pos != last_pos + 1:

@@ -13,7 +13,6 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
-import orjson
 from tqdm import tqdm
 
 from ledger.synthetic.absence import Absence
@@ -22,7 +21,7 @@ from ledger.synthetic.presets import PRESETS, Preset, get_preset
 from ledger.synthetic.sampling import stream
 from ledger.synthetic.sink import EventSink, Payload
 from ledger.synthetic.workforce import Workforce
-from ledger.synthetic.writer import lines, run_tag
+from ledger.synthetic.writer import encoded_lines, lines, run_tag
 
 __all__ = ["PRESETS", "Preset", "generate", "generate_lines", "get_preset"]
 
@@ -68,15 +67,14 @@ def generate(
     events = _simulate(preset, year_from, year_to, seed, scale)
     tag = run_tag(preset, seed, year_from, year_to, scale)
     count = 0
-    dumps = orjson.dumps
     with (
         open(out, "wb") as fh,
         tqdm(total=len(events), disable=not progress, file=sys.stderr, unit="line",
              unit_scale=True, desc=f"{preset} {year_from}–{year_to}") as bar,
     ):  # fmt: skip
         chunk: list[bytes] = []
-        for line in lines(events, tag):
-            chunk.append(dumps(line))
+        for line in encoded_lines(events, tag):
+            chunk.append(line)
             if len(chunk) == 50_000:
                 fh.write(b"\n".join(chunk) + b"\n")
                 count += len(chunk)

@@ -12,6 +12,7 @@ progress on 1 January exist and the first year's sickness rate is not low.
 
 from __future__ import annotations
 
+import bisect
 import random
 from dataclasses import dataclass
 from datetime import date
@@ -26,7 +27,7 @@ from ledger.synthetic.sink import EventSink
 AGREED_DAYS_PER_YEAR = 250
 SELF_WORKDAYS_PER_OCCURRENCE = 1.55
 """Expected lost work-days of one self-certified occurrence (measured; weekends excluded)."""
-DOCTOR_WORKDAYS_PER_OCCURRENCE = 21.5
+DOCTOR_WORKDAYS_PER_OCCURRENCE = 17.4
 """Expected lost, grade-weighted work-days of one doctor-certified occurrence (measured,
 after truncation at leaves, employment ends and the next occurrence)."""
 GENDER_SICKNESS = {"F": 1.08, "M": 0.66}
@@ -40,7 +41,7 @@ SELF_LIMIT_MARGIN = 20
 GRADES = ((20, 0.1), (30, 0.05), (40, 0.15), (50, 0.4), (60, 0.15), (70, 0.05), (80, 0.1))
 
 # -- calibration of leave ----------------------------------------------------------
-PARENTAL_WOMEN = ((24, 0.0), (27, 0.022), (39, 0.058), (45, 0.02))
+PARENTAL_WOMEN = ((24, 0.0), (27, 0.025), (39, 0.065), (45, 0.022))
 """(upper age bound, yearly probability of a parental leave starting), women."""
 PARENTAL_MEN = ((26, 0.0), (47, 0.015))
 PAID_WELFARE_CAP = 10
@@ -140,9 +141,7 @@ class Absence:
                 return b
         return None
 
-    def _place(
-        self, leaves: list[Leave], spans: list[tuple[int, int]], candidate: Leave
-    ) -> bool:
+    def _place(self, leaves: list[Leave], spans: list[tuple[int, int]], candidate: Leave) -> bool:
         """Truncate the candidate to its employment span and keep it only if it overlaps nothing."""
         span_end = self._span_end(spans, candidate.start)
         if span_end is None:
@@ -209,8 +208,8 @@ class Absence:
                     begin - add_years(date.fromordinal(last_unpaid), 5).toordinal() > 31
                 ):
                     length = rng.choice((31, 61, 92, 183, 240, 300, 360))
-                    if self._place(leaves, spans,
-                                   Leave(begin, begin + length - 1, 100, "unpaid", False)):  # fmt: skip
+                    unpaid = Leave(begin, begin + length - 1, 100, "unpaid", False)
+                    if self._place(leaves, spans, unpaid):
                         last_unpaid = begin
         leaves.sort(key=lambda lv: lv.start)
         return leaves
@@ -319,8 +318,9 @@ class Absence:
     def _active_start(
         self, days: list[int], cum: list[float], segments: list[tuple[int, int]]
     ) -> int | None:
+        total = cum[-1]
         for _ in range(30):
-            day = self.rng.choices(days, cum_weights=cum)[0]
+            day = days[bisect.bisect_right(cum, self.rng.random() * total)]
             if any(a <= day <= b for a, b in segments):
                 return day
         return None
@@ -344,11 +344,11 @@ class Absence:
             length = end - start + 1
             if length >= 17 and rng.random() < 0.45:
                 full = min(length - 1, rng.randint(7, 21))
-                grade = pick_weighted(rng, GRADES)
-                pieces = [(start, start + full - 1, 100), (start + full, end, grade)]
+                graded = pick_weighted(rng, GRADES)
+                pieces = [(start, start + full - 1, 100), (start + full, end, graded)]
             elif rng.random() < 0.05:
                 pieces = [(start, end, 50)]
         for a, b, grade in pieces:
-            a = max(a, self.horizon_start)
-            if a <= b:
-                self.sink.add_sick_days(a, b, (eid, cert, grade))
+            first = max(a, self.horizon_start)
+            if first <= b:
+                self.sink.add_sick_days(first, b, (eid, cert, grade))

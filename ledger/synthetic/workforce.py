@@ -28,11 +28,21 @@ HIRE_MONTHS = ((1, 0.10), (2, 0.07), (3, 0.07), (4, 0.07), (5, 0.07), (6, 0.09),
 """Schools and kindergartens hire for August."""
 
 TEMPORARY_DAYS = ((61, 0.15), (92, 0.25), (183, 0.30), (365, 0.30))
-TEMPORARY_PCTS = ((10, 0.06), (20, 0.12), (30, 0.1), (40, 0.12), (50, 0.15), (60, 0.1),
-                  (80, 0.1), (100, 0.25))  # fmt: skip
+TEMPORARY_PCTS = ((10, 0.1), (20, 0.15), (30, 0.12), (40, 0.12), (50, 0.15), (60, 0.1),
+                  (80, 0.08), (100, 0.18))  # fmt: skip
 SECOND_PCTS = ((10, 0.15), (20, 0.3), (30, 0.2), (40, 0.15), (50, 0.2))
+OTHER_SALARY_REASONS = (
+    ("recruit_retain", 0.35),
+    ("special_negotiation", 0.3),
+    ("function_supplement", 0.25),
+    ("other", 0.1),
+)
 EARLIEST_HIRE = date(1985, 1, 1)
-RECORDED_BY = "synthetic"
+
+
+def round_hundred(amount: float) -> int:
+    """Salaries are agreed in whole hundreds of kroner."""
+    return round(amount / 100) * 100
 
 
 def salary_level(day: int) -> float:
@@ -66,6 +76,7 @@ class Workforce:
         self._fixed_terms: list[Employment] = []
         self._pending_leaders: list[tuple[int, int, str]] = []
         self._active: list[Person] = []
+        self._quota: dict[str, tuple[int, int]] = {}
 
     # -- the run ------------------------------------------------------------
     def run(self) -> None:
@@ -173,7 +184,23 @@ class Workforce:
         experience = 1 + 0.007 * min(max(age - 24, 0), 16)
         gender = self.preset.men_pay_factor if person.gender == "M" else 1.0
         noise = self.rng.gauss(1.0, 0.04)
-        return max(200_000, round(base * salary_level(day) * experience * gender * noise, -2))
+        return max(200_000, round_hundred(base * salary_level(day) * experience * gender * noise))
+
+    def _on_quota(self, key: str, share: float) -> bool:
+        """A yes/no draw that keeps the running share of yeses under `key` on `share`.
+
+        A quota instead of a coin flip per person keeps each position's gender
+        mix and full-time share, and so the pay-equality, leader and full-time
+        figures, stable across seeds (a coin flip alone varies by ±0.7 points).
+        """
+        n, yes = self._quota.get(key, (0, 0))
+        p_yes = min(max(share * (n + 1) - yes, 0.0), 1.0)
+        answer = self.rng.random() < p_yes
+        self._quota[key] = (n + 1, yes + answer)
+        return answer
+
+    def _gender(self, key: str, women_share: float) -> str:
+        return "F" if self._on_quota(f"woman:{key}", women_share) else "M"
 
     def _sector_index(self) -> int:
         sectors = self.preset.sectors
@@ -187,7 +214,7 @@ class Workforce:
         return self.rng.choice(self.preset.sectors[sector].units)
 
     def _permanent_pct(self, position: Position) -> int:
-        if self.rng.random() < position.fulltime_prob:
+        if self._on_quota(f"fulltime:{position.title}", position.fulltime_prob):
             return 100
         return int(pick_weighted(self.rng, self.preset.part_time_pcts))
 
@@ -210,7 +237,7 @@ class Workforce:
         permanents = max(total - leaders - apprentices - temporaries, 0)
 
         for _ in range(leaders):
-            gender = "F" if rng.random() < p.leader_women_share else "M"
+            gender = self._gender("leader", p.leader_women_share)
             age = 32 + 34 * rng.betavariate(2.6, 2.0)
             person = self._new_person(gender, self._birth_for_age(start, age), start)
             sector = self._sector_index()
@@ -237,7 +264,7 @@ class Workforce:
         for _ in range(permanents):
             sector = self._sector_index()
             position = self._position(sector)
-            gender = "F" if rng.random() < position.women_share else "M"
+            gender = self._gender(position.title, position.women_share)
             age = 20 + 46 * rng.betavariate(a, b)
             person = self._new_person(gender, self._birth_for_age(start, age), start)
             hired = self._past_hire_day(person, start)
@@ -262,7 +289,7 @@ class Workforce:
         p, rng = self.preset, self.rng
         sector = self._sector_index()
         position = self._position(sector)
-        gender = "F" if rng.random() < position.women_share else "M"
+        gender = self._gender(position.title, position.women_share)
         person = self._new_person(
             gender, self._birth_for_age(date.fromordinal(day), self._hire_age()),
             date.fromordinal(day),
@@ -300,7 +327,7 @@ class Workforce:
     def _hire_apprentice(self, day: int) -> None:
         p, rng = self.preset, self.rng
         hire_day = date.fromordinal(day)
-        gender = "F" if rng.random() < 0.7 else "M"
+        gender = self._gender("apprentice", 0.7)
         person = self._new_person(
             gender, self._birth_for_age(hire_day, 18 + 5 * rng.betavariate(1.2, 3.0)), hire_day
         )
@@ -308,7 +335,7 @@ class Workforce:
         title = rng.choice(p.apprentice_positions)
         placement = Placement(sector, self._unit(sector), title, False)
         end = (birthday(hire_day, 2) - timedelta(days=1)).toordinal()  # a two-year term
-        salary = max(200_000, round(p.apprentice_salary * salary_level(day), -2))
+        salary = max(200_000, round_hundred(p.apprentice_salary * salary_level(day)))
         self._hire(person, day, "apprentice", placement, 100, salary, planned_end=end)
 
     def _hire_new(self, year: int) -> None:
@@ -400,7 +427,7 @@ class Workforce:
                     continue
                 base = emp.salary_on(end)
                 if keeps_other:
-                    if staying and u < 0.6:  # a secondary extra position, renewed
+                    if staying and u < 0.8:  # a secondary extra position, renewed
                         days = int(pick_weighted(rng, TEMPORARY_DAYS))
                         self._hire(person, nxt, "temporary", placement, emp.pct, base,
                                    planned_end=nxt + days - 1)  # fmt: skip
@@ -442,7 +469,7 @@ class Workforce:
 
     def _hire_leader(self, day: int, sector: int, unit: str) -> None:
         p, rng = self.preset, self.rng
-        gender = "F" if rng.random() < p.leader_women_share else "M"
+        gender = self._gender("leader", p.leader_women_share)
         hire_day = date.fromordinal(day)
         person = self._new_person(
             gender, self._birth_for_age(hire_day, 32 + 28 * rng.betavariate(2, 2)), hire_day
@@ -453,13 +480,16 @@ class Workforce:
 
     def _promote(self, day: int, sector: int, unit: str) -> bool:
         p, rng = self.preset, self.rng
-        gender = "F" if rng.random() < p.leader_women_share else "M"
+        gender = self._gender("leader", p.leader_women_share)
         for attempt in range(80):
             person = rng.choice(self._active)
             if person.gender != gender or (day - person.birth.toordinal()) < 30 * 365:
                 continue
-            emp = next((e for e in person.employments
-                        if e.kind == "permanent" and e.end is None and e.start < day), None)  # fmt: skip
+            emp = next(
+                (e for e in person.employments
+                 if e.kind == "permanent" and e.end is None and e.start < day),
+                None,
+            )  # fmt: skip
             if emp is None or emp.placement.is_leader:
                 continue
             if attempt < 50 and emp.placement.sector != sector:
@@ -495,7 +525,7 @@ class Workforce:
             hi = min(emp.end if emp.end is not None else last, last)
             # central settlement, 1 May, for everyone employed before that day
             if emp.start < may1 <= hi and all(d != may1 for d, _ in emp.salaries):
-                salary = round(emp.salary_on(may1 - 1) * (1 + settlement), -2)
+                salary = round_hundred(emp.salary_on(may1 - 1) * (1 + settlement))
                 bisect.insort(emp.salaries, (may1, salary))
                 self._employment_event(
                     "salary_changed", emp, may1, annual_salary=salary, reason="central_settlement"
@@ -506,8 +536,7 @@ class Workforce:
             if u < p.local_negotiation_rate:
                 self._salary_change(emp, lo, hi, "local_negotiation", 0.01, 0.035, local=True)
             elif u < p.local_negotiation_rate + 0.04:
-                reason = pick_weighted(rng, (("recruit_retain", 0.35), ("special_negotiation", 0.3),
-                                             ("function_supplement", 0.25), ("other", 0.1)))  # fmt: skip
+                reason = pick_weighted(rng, OTHER_SALARY_REASONS)
                 self._salary_change(emp, lo, hi, reason, 0.02, 0.06, local=False)
             pct = emp.pct
             u = rng.random()
@@ -541,7 +570,7 @@ class Workforce:
             if picked is None:
                 return
             day = picked
-        salary = round(emp.salary_on(day) * (1 + self.rng.uniform(low, high)), -2)
+        salary = round_hundred(emp.salary_on(day) * (1 + self.rng.uniform(low, high)))
         emp.salaries.append((day, salary))
         self._employment_event("salary_changed", emp, day, annual_salary=salary, reason=reason)
 
