@@ -157,7 +157,8 @@ def main() -> None:
                 conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
     else:
         print(f"PostgreSQL not reachable at {PG}: skipped")
-    print(f"(this process peak {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB)")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"(this process peak {peak:,.0f} MB)")
 
 
 if __name__ == "__main__":

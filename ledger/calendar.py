@@ -19,7 +19,7 @@ import holidays
 def public_holidays(year: int) -> frozenset[date]:
     """Public holidays that fall on weekdays; Sundays in `holidays.Norway` are ignored."""
     # The holidays package lists every Sunday as a holiday in Norway unless told not to.
-    calendar = holidays.Norway(years=year, include_sundays=False)
+    calendar = holidays.Norway(years=year, include_sundays=False)  # type: ignore[attr-defined]
     return frozenset(d for d in calendar if d.weekday() < 5)
 
 

@@ -116,7 +116,7 @@ def entitlements(store: EventStore, employee_id: str, on: date, policy: Policy) 
     welfare_used = paid_welfare_used(state, on.year)
 
     spans = _merge(_employment_spans(events, on))
-    served = sum((e - s).days + 1 for s, e in spans)
+    served: float = sum((e - s).days + 1 for s, e in spans)
     for lv in state.leaves.values():
         if not lv.paid and lv.kind not in SERVICE_LEAVE_KINDS:
             s, e = date.fromisoformat(lv.start), min(date.fromisoformat(lv.end), on)

@@ -125,7 +125,7 @@ class PostgresStore:
             "NOT NULL)",
         )
         for name, stmt in zip(names, stmts, strict=True):
-            self.conn.execute(sql.SQL(stmt).format(self._t(name)))  # type: ignore[arg-type]
+            self.conn.execute(sql.SQL(stmt).format(self._t(name)))
 
     def max_position(self) -> int:
         row = self.conn.execute(

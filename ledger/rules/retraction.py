@@ -31,7 +31,10 @@ def _orphans(target: str, state: PersonState) -> list[Refusal]:
     if emp.end_event_id:
         dependants.append(emp.end_event_id)
     others = [e for e in state.employments.values() if e is not emp]
-    covered = lambda day: any(o.active_on(day) for o in others)  # noqa: E731
+
+    def covered(day: str) -> bool:
+        return any(o.active_on(day) for o in others)
+
     dependants += [eid for day, (_, eid) in sorted(state.sick_days.items()) if not covered(day)]
     dependants += [
         eid for eid, lv in state.leaves.items() if not (covered(lv.start) and covered(lv.end))

@@ -1,0 +1,373 @@
+"""Benchmark the read side: full rebuild, catch-up, one-year KPI query.
+
+    .venv/bin/python benchmarks/rebuild.py --db sqlite:///sandnes.sqlite
+    .venv/bin/python benchmarks/rebuild.py --generate --from 2015 --to 2024   # synthetic Sandnes
+    .venv/bin/python benchmarks/rebuild.py --fabricate 2300000                # no generator needed
+
+``--generate`` writes ``ledger.synthetic.generate("sandnes", ...)`` to JSON
+Lines and imports it through the ledger (slow: the write side validates
+every line). ``--fabricate N`` writes N plausible stored rows (hires,
+changes, sick days, leaves, HMS, retractions) straight into an SQLite
+ledger's ``stored_events`` table, bypassing validation: the read side
+decodes exactly the same bytes, so its timings are representative.
+
+Prints: rebuild seconds, events/s, peak RSS, the ratio to the raw speed of
+reading the same stored rows and decoding them into one polars frame, the
+catch-up time after one new event and the time of a one-year monthly KPI
+series by sector on an up-to-date projection. Goals: rebuild < 30 s,
+< 2 GB, catch-up < 100 ms, kpi < 1 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import random
+import resource
+import sqlite3
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+INSERT_SQL = (
+    "INSERT INTO stored_events (rowid, originator_id, originator_version, topic, state) "
+    "VALUES (?,?,?,?,?)"
+)
+GOALS = {"rebuild_s": 30.0, "peak_gb": 2.0, "catch_up_ms": 100.0, "kpi_s": 1.0}
+
+
+def peak_gb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024
+
+
+# ------------------------------------------------------------- fabricate
+SECTORS = {
+    "Oppvekst": ["Skole", "Barnehage", "PPT"],
+    "Helse og velferd": ["Sykehjem", "Hjemmetjeneste", "Legevakt", "NAV"],
+    "Kultur og byutvikling": ["Bibliotek", "Kulturskole", "Teknisk"],
+    "Organisasjon": ["Økonomi", "HR", "IT"],
+}
+POSITIONS = ["Lærer", "Assistent", "Sykepleier", "Helsefagarbeider", "Konsulent", "Leder"]
+
+
+def fabricate(path: Path, n_target: int, y0: int, y1: int, seed: int = 1) -> int:
+    """Write about ``n_target`` stored rows into a new SQLite ledger at ``path``."""
+    from ledger.store import open_store
+
+    store = open_store(f"sqlite:///{path}")
+    store.close()
+    rng = random.Random(seed)
+    start = date(y0, 1, 1)
+    days = (date(y1, 12, 31) - start).days + 1
+    # ~2.3 M rows over 10 years ≈ 6 300 persons; scale persons with the target
+    persons = max(10, int(6800 * n_target / 2_300_000 * 10 / max(1, y1 - y0 + 1)))
+    t0 = datetime(y1 + 1, 1, 2, 12, 0, tzinfo=UTC)
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("BEGIN")
+    pos = 0
+    batch: list[tuple[int, str, int, str, bytes]] = []
+
+    def put(ev: dict[str, Any], recorded: datetime) -> None:
+        nonlocal pos
+        pos += 1
+        ev.setdefault("event_id", f"ev{pos}")
+        ev.setdefault("recorded_by", None)
+        ev.setdefault("note", None)
+        ev["timestamp"] = {"_type_": "datetime_iso", "_data_": recorded.isoformat()}
+        batch.append((pos, uuid.uuid4().hex, 1, "ledger.domain_events:X", json.dumps(ev).encode()))
+        if len(batch) >= 50_000:
+            conn.executemany(
+                INSERT_SQL,
+                batch,
+            )
+            batch.clear()
+
+    sick_per_person = max(1, n_target // persons)
+    for p in range(persons):
+        emp = f"E{p:06d}"
+        hire_day = start + timedelta(days=rng.randrange(0, days // 2) if p % 2 else 0)
+        sector = rng.choice(list(SECTORS))
+        n_emp = 2 if p % 12 == 0 else 1
+        end_day = hire_day + timedelta(days=rng.randrange(400, days * 2))
+        when = t0 + timedelta(seconds=p)
+        for k in range(n_emp):
+            put(
+                {
+                    "type": "hired",
+                    "employee_id": emp,
+                    "employment_id": f"{emp}-{k}",
+                    "effective_date": hire_day.isoformat(),
+                    "birth_date": date(
+                        1955 + rng.randrange(45), 1 + rng.randrange(12), 1 + rng.randrange(28)
+                    ).isoformat(),
+                    "gender": "F" if rng.random() < 0.81 else "M",
+                    "sector": sector,
+                    "unit": f"{rng.choice(SECTORS[sector])} {rng.randrange(1, 12)}",
+                    "position": rng.choice(POSITIONS),
+                    "employment_type": rng.choice(["permanent"] * 8 + ["temporary", "apprentice"]),
+                    "position_pct": rng.choice([100, 100, 80, 60, 50, 40]) / n_emp,
+                    "annual_salary": 420000 + 10000 * rng.randrange(30),
+                    "is_leader": rng.random() < 0.05,
+                },
+                when,
+            )
+            for year in range(hire_day.year + 1, y1 + 1):
+                put(
+                    {
+                        "type": "salary_changed",
+                        "employment_id": f"{emp}-{k}",
+                        "employee_id": emp,
+                        "effective_date": f"{year}-05-01",
+                        "annual_salary": 450000 + 12000 * (year - y0),
+                        "reason": "central_settlement",
+                    },
+                    datetime(year, 6, 20, tzinfo=UTC) if year <= y1 else when,
+                )
+            if rng.random() < 0.3:
+                put(
+                    {
+                        "type": "position_changed",
+                        "employment_id": f"{emp}-{k}",
+                        "employee_id": emp,
+                        "effective_date": (
+                            hire_day + timedelta(days=rng.randrange(30, 900))
+                        ).isoformat(),
+                        "position_pct": rng.choice([100, 80, 60]),
+                    },
+                    when,
+                )
+            if end_day <= date(y1, 12, 31):
+                put(
+                    {
+                        "type": "terminated",
+                        "employment_id": f"{emp}-{k}",
+                        "employee_id": emp,
+                        "effective_date": end_day.isoformat(),
+                        "reason": "resignation",
+                    },
+                    when,
+                )
+        last = min(end_day, date(y1, 12, 31))
+        span = (last - hire_day).days
+        # sick days in runs
+        left = sick_per_person
+        while left > 0 and span > 60:
+            run = min(left, rng.choice([1, 2, 3, 5, 10, 20, 40]))
+            d0 = hire_day + timedelta(days=rng.randrange(0, span - run))
+            cert = "self" if run <= 3 else "doctor"
+            grade = 100 if cert == "self" or rng.random() < 0.7 else 50
+            for d in range(run):
+                put(
+                    {
+                        "type": "sick_day",
+                        "employee_id": emp,
+                        "effective_date": (d0 + timedelta(days=d)).isoformat(),
+                        "certificate": cert,
+                        "grade_pct": grade,
+                    },
+                    datetime.combine(d0 + timedelta(days=run + 3), datetime.min.time(), UTC),
+                )
+            left -= run
+        if rng.random() < 0.15 and span > 400:
+            s = hire_day + timedelta(days=rng.randrange(0, span - 300))
+            put(
+                {
+                    "type": "leave",
+                    "employee_id": emp,
+                    "start_date": s.isoformat(),
+                    "end_date": (s + timedelta(days=rng.randrange(20, 280))).isoformat(),
+                    "kind": "parental",
+                    "paid": True,
+                    "leave_pct": 100,
+                },
+                when,
+            )
+    for i in range(10 * (y1 - y0 + 1) * 50):
+        put(
+            {
+                "type": "hms_deviation",
+                "deviation_id": f"D{i}",
+                "effective_date": (start + timedelta(days=rng.randrange(days))).isoformat(),
+                "sector": "Oppvekst",
+                "unit": "Skole 1",
+                "category": rng.choice(
+                    ["personal_injury", "near_miss", "violence_threat", "other"]
+                ),
+            },
+            t0,
+        )
+    for i in range(0, pos, 997):
+        put(
+            {
+                "type": "retracted",
+                "target_event_id": f"ev{i + 1}",
+                "reason": "bench",
+                "target_type": "x",
+            },
+            t0 + timedelta(days=1),
+        )
+    conn.executemany(
+        INSERT_SQL,
+        batch,
+    )
+    conn.execute("COMMIT")
+    conn.close()
+    return pos
+
+
+# ------------------------------------------------------------------ measure
+def raw_read(url: str) -> tuple[float, int]:
+    """Read every stored row and decode it into one polars frame (the floor)."""
+    from ledger.store import open_store
+    from projections.source import STATE_SCHEMA
+
+    store = open_store(url, create=False)
+    t = time.perf_counter()
+    after, n, frames = 0, 0, []
+    while True:
+        rows = store.read_rows(after, 50_000)
+        if not rows:
+            break
+        after = rows[-1][0]
+        n += len(rows)
+        frames.append(
+            pl.read_ndjson(io.BytesIO(b"\n".join(r[1] for r in rows)), schema=STATE_SCHEMA)
+        )
+    pl.concat(frames)
+    el = time.perf_counter() - t
+    store.close()
+    return el, n
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("--db", help="an existing ledger URL")
+    ap.add_argument("--generate", action="store_true", help="generate Sandnes and import it")
+    ap.add_argument("--fabricate", type=int, metavar="N", help="write N raw rows (no validation)")
+    ap.add_argument("--from", dest="y0", type=int, default=2015)
+    ap.add_argument("--to", dest="y1", type=int, default=2024)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--workdir", help="where to put generated ledgers (default: a temp dir)")
+    args = ap.parse_args(argv)
+
+    work = Path(args.workdir or tempfile.mkdtemp(prefix="hrledger-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    if args.db:
+        url = args.db
+    elif args.generate:
+        from ledger.application import Ledger
+        from ledger.interchange import import_file
+        from ledger.synthetic import generate
+
+        jsonl = work / "sandnes.jsonl"
+        generate("sandnes", args.y0, args.y1, seed=args.seed, out=jsonl)
+        url = f"sqlite:///{work / 'sandnes.sqlite'}"
+        with Ledger(url, policy="statutory") as led:
+            import_file(led, jsonl)
+    else:
+        n = args.fabricate or 2_300_000
+        path = work / "fabricated.sqlite"
+        if path.exists():
+            path.unlink()
+        t = time.perf_counter()
+        n = fabricate(path, n, args.y0, args.y1, args.seed)
+        print(f"fabricated {n:,} rows in {time.perf_counter() - t:.1f} s", file=sys.stderr)
+        url = f"sqlite:///{path}"
+
+    from ledger.store import open_store
+    from projections.api import Projection
+
+    years = (date(args.y0, 1, 1), date(args.y1, 12, 31))
+    projdir = work / "projection"
+    store = open_store(url, create=False)
+    t = time.perf_counter()
+    p = Projection(store, url=url, directory=projdir, auto_catch_up=False)
+    n = p.rebuild()
+    t_read = time.perf_counter() - t
+    k = p.kpi(*years, "month", by="sector")
+    t_rebuild = time.perf_counter() - t
+    peak = peak_gb()
+    print(f"rows: {n:,}; kpi rows {k.height} × {k.width} columns", file=sys.stderr)
+
+    t_raw, n_raw = raw_read(url)
+
+    # catch-up after one new event
+    extra = {
+        "type": "hms_deviation",
+        "deviation_id": f"BENCH-{uuid.uuid4().hex[:8]}",
+        "effective_date": f"{args.y1}-06-01",
+        "sector": "Oppvekst",
+        "unit": "Skole 1",
+        "category": "near_miss",
+    }
+    if args.fabricate is not None or not (args.db or args.generate):
+        path = url[len("sqlite:///") :]
+        conn = sqlite3.connect(path, isolation_level=None)
+        extra["event_id"] = "bench-extra"
+        extra["timestamp"] = {"_type_": "datetime_iso", "_data_": datetime.now(UTC).isoformat()}
+        conn.execute(
+            INSERT_SQL,
+            (n + 1, uuid.uuid4().hex, 1, "ledger.domain_events:X", json.dumps(extra).encode()),
+        )
+        conn.close()
+    else:
+        from ledger.application import Ledger
+
+        with Ledger(url) as led:
+            led.record([extra])
+    t = time.perf_counter()
+    got = p.catch_up()
+    t_catch = time.perf_counter() - t
+    assert got == 1, got
+
+    y = args.y1
+    t = time.perf_counter()
+    p.kpi(date(y, 1, 1), date(y, 12, 31), "month", by="sector")
+    t_kpi_cold = time.perf_counter() - t
+    t = time.perf_counter()
+    p.kpi(date(y, 1, 1), date(y, 12, 31), "month", by="sector")
+    t_kpi = time.perf_counter() - t
+    t = time.perf_counter()
+    reopened = Projection(_open_store(url), url=url, directory=projdir, auto_catch_up=False)
+    reopened.kpi(date(y, 1, 1), date(y, 12, 31), "month", by="sector")
+    t_open = time.perf_counter() - t
+
+    report = {
+        "rows": n,
+        "rebuild_s": round(t_rebuild, 2),
+        "read_decode_store_s": round(t_read, 2),
+        "kpi_10y_monthly_by_sector_s": round(t_rebuild - t_read, 2),
+        "events_per_s": round(n / t_rebuild),
+        "peak_gb": round(peak, 2),
+        "raw_read_decode_s": round(t_raw, 2),
+        "raw_events_per_s": round(n_raw / t_raw),
+        "rebuild_vs_raw": round(t_rebuild / t_raw, 2),
+        "catch_up_ms": round(1000 * t_catch, 1),
+        "kpi_1y_by_sector_after_catch_up_s": round(t_kpi_cold, 3),
+        "kpi_1y_by_sector_warm_s": round(t_kpi, 3),
+        "open_saved_projection_and_kpi_s": round(t_open, 2),
+    }
+    for key, value in report.items():
+        goal = GOALS.get(key)
+        mark = "" if goal is None else (" ok" if value <= goal else f" OVER GOAL {goal}")
+        print(f"{key:38} {value}{mark}")
+    return 0
+
+
+def _open_store(url: str) -> Any:
+    from ledger.store import open_store
+
+    return open_store(url, create=False)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
