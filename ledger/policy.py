@@ -57,7 +57,39 @@ BUILT_IN = ("utsira", "statutory")
 DEFAULT_POLICY = "utsira"
 
 
+def _check_types(obj: object, where: str) -> None:
+    """Every number field must be a number (or null where allowed), so a typo
+    in a policy file fails when it loads, not in the middle of an import."""
+    import dataclasses
+
+    for f in dataclasses.fields(obj):  # type: ignore[arg-type]
+        value = getattr(obj, f.name)
+        allowed = str(f.type)
+        if ("int" in allowed or "float" in allowed) and "dict" not in allowed:
+            if value is None and "None" in allowed:
+                continue
+            if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+                raise LedgerError(
+                    f"policy value {where}.{f.name} must be a non-negative number, got {value!r}"
+                )
+        if "dict" in allowed:
+            for k, v in value.items():
+                if isinstance(v, bool) or not isinstance(v, int | float) or v < 0:
+                    raise LedgerError(
+                        f"policy value {where}.{f.name}.{k} must be a non-negative number, "
+                        f"got {v!r}"
+                    )
+
+
 def policy_from_dict(data: dict[str, Any]) -> Policy:
+    policy = _policy_from_dict(data)
+    _check_types(policy.self_certification, "self_certification")
+    _check_types(policy.welfare_leave, "welfare_leave")
+    _check_types(policy.unpaid_leave, "unpaid_leave")
+    return policy
+
+
+def _policy_from_dict(data: dict[str, Any]) -> Policy:
     try:
         welfare = dict(data["welfare_leave"])
         welfare["unpaid_only"] = tuple(welfare["unpaid_only"])
@@ -70,7 +102,7 @@ def policy_from_dict(data: dict[str, Any]) -> Policy:
             sickness_target_pct=float(data.get("sickness_target_pct", 6.5)),
             apprentice_target=int(data.get("apprentice_target", 0)),
         )
-    except (KeyError, TypeError) as e:
+    except (KeyError, TypeError, ValueError, AttributeError) as e:
         raise LedgerError(f"policy is incomplete or malformed: {e}") from None
 
 

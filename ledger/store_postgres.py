@@ -56,8 +56,13 @@ class PostgresStore:
             self.conn = psycopg.connect(conninfo, autocommit=True, connect_timeout=10)
         except psycopg.OperationalError as e:
             first = str(e).strip().splitlines()[0] if str(e).strip() else repr(e)
+            shown = (
+                conninfo.replace(f":{env['POSTGRES_PASSWORD']}@", ":***@")
+                if env["POSTGRES_PASSWORD"]
+                else conninfo
+            )
             raise StorageError(
-                f"cannot connect to PostgreSQL at {conninfo}: {first}; check the URL, that the "
+                f"cannot connect to PostgreSQL at {shown}: {first}; check the URL, that the "
                 "server runs, and the user's rights"
             ) from None
         if not self._ledger_exists():
