@@ -10,7 +10,9 @@ never by replaying the whole ledger.
 from __future__ import annotations
 
 import gc
+import random
 import sys
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -35,7 +37,7 @@ State = PersonState | DeviationState
 SNAPSHOT_EVERY = 100
 """A person's rule state is snapshotted after this many new events."""
 SNAPSHOT_TOPIC = "ledger.person:PersonState"
-MAX_ATTEMPTS = 5
+MAX_ATTEMPTS = 12
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,8 @@ class Ledger:
                 try:
                     return self._record_checked(events, progress, problems)
                 except ConcurrentWrite:
+                    # Back off with jitter: two clerks saving for one person must both win.
+                    time.sleep(random.uniform(0, 0.02 * 2**attempt))
                     if attempt == MAX_ATTEMPTS - 1:
                         raise LedgerError(
                             "another writer kept changing the same persons; nothing stored, "

@@ -153,9 +153,7 @@ def _change(ev: dict[str, Any], fact: dict[str, Any], what: str, why: Any) -> Ch
     )
 
 
-def kpi_deltas(
-    before: pl.DataFrame, after: pl.DataFrame, by: str | None = None
-) -> pl.DataFrame:
+def kpi_deltas(before: pl.DataFrame, after: pl.DataFrame, by: str | None = None) -> pl.DataFrame:
     """KPIs that differ: one row per period (and group) and KPI column.
 
     Columns: ``period_start``, ``period_end``, [the ``by`` column], ``kpi``,
@@ -170,9 +168,9 @@ def kpi_deltas(
     ]  # fmt: skip
 
     def long(df: pl.DataFrame, name: str) -> pl.DataFrame:
-        return df.select(
-            *keys, *[pl.col(c).cast(pl.Float64) for c in numeric]
-        ).unpivot(index=keys, on=numeric, variable_name="kpi", value_name=name)
+        return df.select(*keys, *[pl.col(c).cast(pl.Float64) for c in numeric]).unpivot(
+            index=keys, on=numeric, variable_name="kpi", value_name=name
+        )
 
     joined = long(before, "at_t1").join(
         long(after, "at_t2"), on=[*keys, "kpi"], how="full", coalesce=True, nulls_equal=True

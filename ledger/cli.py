@@ -224,6 +224,20 @@ def _register_extensions(sub: Any) -> None:
             register(sub)
 
 
+def _is_database_error(e: Exception) -> bool:
+    import sqlite3
+
+    from eventsourcing.persistence import PersistenceError
+
+    if isinstance(e, sqlite3.Error | PersistenceError):
+        return True
+    try:
+        import psycopg
+    except ImportError:  # pragma: no cover
+        return False
+    return isinstance(e, psycopg.Error)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -234,6 +248,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except LedgerError as e:
         print(f"error: {e}", file=sys.stderr)
+        return 1
+    except Exception as e:  # a database failure must still read as one line, no traceback
+        if not _is_database_error(e):
+            raise
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        print(
+            f"error: the ledger database failed ({first}); nothing more was written. Check the "
+            "--db URL and your rights; if the file is damaged, restore it from a backup "
+            "(docs/operations.md)",
+            file=sys.stderr,
+        )
         return 1
     except KeyboardInterrupt:
         print("interrupted: nothing from the running import was stored", file=sys.stderr)

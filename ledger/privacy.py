@@ -91,9 +91,7 @@ def suppress_small_cells(
                 mask = mask | pl.col(count).is_null() | (pl.col(count) < threshold)
         masks[column] = mask
     # Masks are computed on the original counts, before any of them is nulled.
-    flagged = frame.with_columns(
-        *(masks[c].alias(f"__small_{i}") for i, c in enumerate(values))
-    )
+    flagged = frame.with_columns(*(masks[c].alias(f"__small_{i}") for i, c in enumerate(values)))
     out = flagged.with_columns(
         *(
             pl.when(pl.col(f"__small_{i}")).then(None).otherwise(pl.col(c)).alias(c)
@@ -170,8 +168,9 @@ def analyst_view(
         if column in frame.columns:
             # employee ids bare (the documented pseudonym); other ids prefixed by their kind
             prefix = "" if column == "employee_id" else f"{column}:"
-            exprs.append(pl.col(column).map_elements(_pseudonymizer(prefix, secret),
-                                                     return_dtype=pl.String))
+            exprs.append(
+                pl.col(column).map_elements(_pseudonymizer(prefix, secret), return_dtype=pl.String)
+            )
     out = frame.with_columns(*exprs) if exprs else frame
     if "birth_date" in out.columns:
         dtype = out.schema["birth_date"]
@@ -196,9 +195,7 @@ LEDGER_TABLES = (
 APPEND_TABLES = ("stored_events", "ledger_chain", "ledger_event_ids", "ledger_employments")
 
 
-def setup_roles(
-    url: str, analyst_role: str, hr_role: str, *, login: bool = False
-) -> list[str]:
+def setup_roles(url: str, analyst_role: str, hr_role: str, *, login: bool = False) -> list[str]:
     """Create (if missing) and grant the analyst and HR roles on the ledger's schema.
 
     HR: read every ledger table, append events (INSERT; never UPDATE or

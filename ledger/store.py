@@ -107,12 +107,26 @@ class SQLiteStore:
         parent = Path(path).parent
         if not parent.exists():
             raise StorageError(f"folder {parent} does not exist; create it or choose another --db")
+        if not create and Path(path).stat().st_size == 0:
+            create = True  # an empty file is an empty SQLite database: a new, empty ledger
+        writable = os.access(parent, os.W_OK) and (
+            not Path(path).exists() or os.access(path, os.W_OK)
+        )
+        if create and not writable:
+            raise StorageError(
+                f"{path} is on read-only storage or not writable; nothing was stored. Read "
+                "commands (verify, export, history) still work; write to a writable copy"
+            )
         try:
-            self._create_library_tables()
-            self.conn = sqlite3.connect(path, isolation_level=None, timeout=60)
+            if create:
+                self._create_library_tables()
+                self.conn = sqlite3.connect(path, isolation_level=None, timeout=60)
+            else:  # read commands: never create or change anything (works on read-only media)
+                self.conn = _open_read_only(path)
             self.conn.execute("PRAGMA busy_timeout = 60000")
             self.conn.execute("PRAGMA cache_size = -65536")  # 64 MB: big imports touch many pages
-            self._create_own_tables()
+            if create:
+                self._create_own_tables()
         except Exception as e:  # the library wraps sqlite3 errors in its own classes
             raise StorageError(
                 f"{path} is not a readable ledger ({e}); restore it from a backup "
@@ -286,6 +300,22 @@ class SQLiteStore:
 
     def close(self) -> None:
         self.conn.close()
+
+
+def _open_read_only(path: str) -> sqlite3.Connection:
+    """Read-only, and on read-only media too (a WAL ledger then opens as immutable)."""
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None, timeout=60)
+        conn.execute("SELECT 1 FROM stored_events LIMIT 1").fetchall()
+        return conn
+    except sqlite3.OperationalError as e:
+        if "no such table" in str(e):
+            raise
+        conn = sqlite3.connect(
+            f"file:{path}?mode=ro&immutable=1", uri=True, isolation_level=None, timeout=60
+        )
+        conn.execute("SELECT 1 FROM stored_events LIMIT 1").fetchall()
+        return conn
 
 
 def open_store(url: str | None = None, *, create: bool = True) -> EventStore:

@@ -242,8 +242,12 @@ class PostgresStore:
         try:
             with self.conn.transaction(), self.conn.cursor() as cur:
                 cur.execute("SET LOCAL lock_timeout = '60s'")
+                # Writers take one advisory lock per ledger, so commit order equals position
+                # order (what the library's LOCK TABLE achieves) while a writer role needs
+                # only INSERT and SELECT.
                 cur.execute(
-                    sql.SQL("LOCK TABLE {} IN EXCLUSIVE MODE").format(self._t("stored_events"))
+                    "SELECT pg_advisory_xact_lock(hashtext(%s))",
+                    (f"hrledger-append:{self.schema}",),
                 )
                 row = cur.execute(
                     sql.SQL("SELECT chain_hash FROM {} ORDER BY position DESC LIMIT 1").format(

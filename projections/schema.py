@@ -9,9 +9,16 @@ or changes meaning; adding a column at the end is a minor bump.
 
 from __future__ import annotations
 
-from typing import Final
+from collections.abc import Mapping
+from typing import Any, Final
 
 import polars as pl
+
+
+def make_schema(cols: Mapping[str, Any]) -> pl.Schema:
+    """``pl.Schema`` from a literal dict mixing dtype classes and instances (for mypy)."""
+    return pl.Schema(cols)
+
 
 EXPORT_SCHEMA_VERSION: Final = "1.0"
 SCHEMA_VERSION_KEY: Final = "hrledger.schema_version"

@@ -41,6 +41,7 @@ from projections.schema import (
     HMS_EVENT,
     LEAVE_KIND,
     RECORDED_AT,
+    make_schema,
 )
 
 PAGE_SIZE = 50_000
@@ -90,7 +91,7 @@ STATE_DTYPE = pl.Struct(
     }
 )
 
-EMPLOYMENT_SCHEMA = pl.Schema(
+EMPLOYMENT_SCHEMA = make_schema(
     {
         "position": pl.Int64,
         "recorded_at": RECORDED_AT,
@@ -111,7 +112,7 @@ EMPLOYMENT_SCHEMA = pl.Schema(
         "reason": pl.String,
     }
 )
-SICK_SCHEMA = pl.Schema(
+SICK_SCHEMA = make_schema(
     {
         "position": pl.Int64,
         "recorded_at": RECORDED_AT,
@@ -122,7 +123,7 @@ SICK_SCHEMA = pl.Schema(
         "grade_pct": pl.Float64,
     }
 )
-LEAVE_SCHEMA = pl.Schema(
+LEAVE_SCHEMA = make_schema(
     {
         "position": pl.Int64,
         "recorded_at": RECORDED_AT,
@@ -136,7 +137,7 @@ LEAVE_SCHEMA = pl.Schema(
         "welfare_reason": pl.String,
     }
 )
-HMS_SCHEMA = pl.Schema(
+HMS_SCHEMA = make_schema(
     {
         "position": pl.Int64,
         "recorded_at": RECORDED_AT,
@@ -152,7 +153,7 @@ HMS_SCHEMA = pl.Schema(
         "measures": pl.String,
     }
 )
-RETRACTION_SCHEMA = pl.Schema(
+RETRACTION_SCHEMA = make_schema(
     {
         "position": pl.Int64,
         "recorded_at": RECORDED_AT,
@@ -251,15 +252,16 @@ def _date(name: str) -> pl.Expr:
 
 
 def _split(d: pl.DataFrame) -> Facts:
+    # all lines of one import share their recorded time: parse each distinct string once
+    ts = d["timestamp"].struct.field("_data_")
+    distinct = ts.unique()
+    parsed = distinct.str.to_datetime(_TS_FORMAT, time_zone="UTC", time_unit="us")
     d = d.with_columns(
-        pl.col("timestamp")
-        .struct.field("_data_")
-        .str.to_datetime(_TS_FORMAT, time_zone="UTC", time_unit="us")
-        .alias("recorded_at")
+        ts.replace_strict(distinct, parsed, return_dtype=RECORDED_AT).alias("recorded_at")
     )
     head = ("position", "recorded_at", "event_id")
     t = pl.col("type")
-    employment = d.filter(t.is_in(EMPLOYMENT_EVENT.categories)).select(
+    employment = d.filter(t.is_in(EMPLOYMENT_EVENT.categories.to_list())).select(
         *head,
         t.cast(EMPLOYMENT_EVENT),
         "employee_id",
@@ -297,7 +299,7 @@ def _split(d: pl.DataFrame) -> Facts:
         pl.col("leave_pct").fill_null(100.0),
         "welfare_reason",
     )
-    hms = d.filter(t.is_in(HMS_EVENT.categories)).select(
+    hms = d.filter(t.is_in(HMS_EVENT.categories.to_list())).select(
         *head,
         t.cast(HMS_EVENT),
         "deviation_id",
@@ -357,10 +359,7 @@ def concat(parts: Iterable[Facts]) -> Facts:
     if len(parts) == 1:
         return parts[0]
     return Facts(
-        **{
-            name: pl.concat([getattr(p, name) for p in parts], how="vertical")
-            for name in SCHEMAS
-        }
+        **{name: pl.concat([getattr(p, name) for p in parts], how="vertical") for name in SCHEMAS}
     )
 
 
@@ -377,6 +376,8 @@ def effective(facts: Facts, known_at: datetime | None = None) -> Facts:
     recorded at or before ``known_at`` removes its target (the target "never
     happened" from then on). A retraction that is itself retracted does not
     apply (the write side refuses that today, the read side is ready for it).
+    One sick day per person and date is guaranteed by the write side
+    (``ledger.rules.sick_leave``); for other data use ``timeline.sick_days``.
     """
     if known_at is not None:
         ts = _utc(known_at)

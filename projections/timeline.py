@@ -16,7 +16,7 @@ from typing import Literal
 import polars as pl
 
 from ledger.calendar import holidays_between
-from projections.schema import AGE_BAND
+from projections.schema import AGE_BAND, make_schema
 
 Every = Literal["month", "quarter", "year"]
 
@@ -36,7 +36,7 @@ STATE_COLUMNS = (
     "is_leader",
 )
 
-INTERVAL_SCHEMA = pl.Schema(
+INTERVAL_SCHEMA = make_schema(
     {
         "employment_id": pl.String,
         "employee_id": pl.String,
@@ -79,7 +79,7 @@ def employment_intervals(employment: pl.DataFrame) -> pl.DataFrame:
     )
     st = ev.filter(pl.col("type") != "terminated")
     st = st.with_columns(
-        [pl.col(c).forward_fill().over("employment_id") for c in STATE_COLUMNS],
+        *[pl.col(c).forward_fill().over("employment_id") for c in STATE_COLUMNS],
         pl.col("effective_date").first().over("employment_id").alias("hire_date"),
         (pl.col("effective_date").shift(-1).over("employment_id") - timedelta(days=1)).alias(
             "_next"
@@ -115,9 +115,7 @@ def workday_calendar(start: date, end: date) -> pl.DataFrame:
     """
     hol = pl.Series("date", holidays_between(start, end), dtype=pl.Date)
     cal = pl.DataFrame({"date": pl.date_range(start, end, "1d", eager=True)}).with_columns(
-        ((pl.col("date").dt.weekday() <= 5) & ~pl.col("date").is_in(hol.implode())).alias(
-            "workday"
-        )
+        ((pl.col("date").dt.weekday() <= 5) & ~pl.col("date").is_in(hol.implode())).alias("workday")
     )
     return cal.with_columns(
         (pl.col("workday").cast(pl.Int32).cum_sum() - pl.col("workday").cast(pl.Int32)).alias(
@@ -136,14 +134,12 @@ def workdays_between(cal: pl.DataFrame, a: str, b: str, origin: date) -> pl.Expr
     wd = cal["workday"].cast(pl.Int32)
     ia = day_index(a, origin)
     ib = day_index(b, origin)
-    return (
-        pl.lit(cum).gather(ib) + pl.lit(wd).gather(ib) - pl.lit(cum).gather(ia)
-    ).cast(pl.Int64)
+    return (pl.lit(cum).gather(ib) + pl.lit(wd).gather(ib) - pl.lit(cum).gather(ia)).cast(pl.Int64)
 
 
 # ------------------------------------------------------------------ periods
 def periods(start: date, end: date, every: Every) -> pl.DataFrame:
-    """Periods covering [start, end], clipped to it: ``period``, ``period_start``, ``period_end``."""
+    """Periods covering [start, end], clipped to it: period, period_start, period_end."""
     if end < start:
         raise ValueError(f"--to {end} is before --from {start}")
     step = {"month": "1mo", "quarter": "3mo", "year": "1y"}[every]
@@ -157,10 +153,14 @@ def periods(start: date, end: date, every: Every) -> pl.DataFrame:
     p = pl.DataFrame({"period_start": starts}).with_columns(
         (pl.col("period_start").dt.offset_by(step) - timedelta(days=1)).alias("period_end")
     )
-    return p.with_columns(
-        pl.max_horizontal(pl.col("period_start"), pl.lit(start)).alias("period_start"),
-        pl.min_horizontal(pl.col("period_end"), pl.lit(end)).alias("period_end"),
-    ).with_row_index("period").with_columns(pl.col("period").cast(pl.Int32))
+    return (
+        p.with_columns(
+            pl.max_horizontal(pl.col("period_start"), pl.lit(start)).alias("period_start"),
+            pl.min_horizontal(pl.col("period_end"), pl.lit(end)).alias("period_end"),
+        )
+        .with_row_index("period")
+        .with_columns(pl.col("period").cast(pl.Int32))
+    )
 
 
 def day_periods(per: pl.DataFrame) -> pl.DataFrame:
@@ -212,7 +212,9 @@ def group_expr(by: str | None, on: str = "period_end") -> pl.Expr:
 # --------------------------------------------------------------- day facts
 def persons(intervals: pl.DataFrame) -> pl.DataFrame:
     """employee_id → gender, birth_date (from the live hires)."""
-    return intervals.group_by("employee_id").agg(pl.col("gender").last(), pl.col("birth_date").last())
+    return intervals.group_by("employee_id").agg(
+        pl.col("gender").last(), pl.col("birth_date").last()
+    )
 
 
 def attach_state(days: pl.DataFrame, intervals: pl.DataFrame, cols: list[str]) -> pl.DataFrame:
@@ -254,6 +256,18 @@ def leave_days(leave: pl.DataFrame, start: date, end: date, cal: pl.DataFrame) -
     )
 
 
+def person_day_key(person: str = "employee_id", day: str = "date") -> pl.Expr:
+    """One Int64 per (person, day); consecutive days of one person differ by exactly 1."""
+    code = pl.col(person).cast(pl.Categorical).to_physical().cast(pl.Int64)
+    return code * 2**24 + pl.col(day).cast(pl.Int32).cast(pl.Int64) + 2**23
+
+
 def sick_days(sick: pl.DataFrame) -> pl.DataFrame:
-    """One sick day per person and date (the last recorded, should the ledger hold two)."""
-    return sick.sort("position").unique(["employee_id", "date"], keep="last", maintain_order=False)
+    """One sick day per person and date (the last recorded, should the ledger hold two).
+
+    The write side refuses a second sick day for a person and date, so this is
+    a cheap check; ``source.effective`` applies it once per query state.
+    """
+    if not sick.select(person_day_key().is_duplicated().any()).item():
+        return sick
+    return sick.sort("position").unique(["employee_id", "date"], keep="last", maintain_order=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import polars as pl
@@ -34,6 +34,13 @@ class KpiContext:
     """period, period_start, period_end."""
     cal: pl.DataFrame
     """date, workday, cum_before, period: every day of [start, end]."""
+    _memo: dict[str, pl.DataFrame] = field(default_factory=dict, compare=False, repr=False)
+
+    def interval_periods(self) -> pl.DataFrame:
+        """Employment stretches × overlapped periods (shared by sickness and workforce)."""
+        if "ip" not in self._memo:
+            self._memo["ip"] = self.explode_periods(self.intervals, "valid_from", "valid_to")
+        return self._memo["ip"]
 
     def group(self, on: str = "period_end") -> pl.Expr:
         return group_expr(self.by, on)

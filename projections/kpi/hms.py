@@ -22,6 +22,17 @@ CATEGORY_COLUMNS = {
 
 def hms(ctx: KpiContext) -> pl.DataFrame:
     h = ctx.facts.hms
+    # a closing carries no sector/unit/employee: take the deviation's own
+    reported_rows = (
+        h.filter(pl.col("type") == "hms_deviation")
+        .unique("deviation_id", keep="last")
+        .select("deviation_id", "sector", "unit", "employee_id")
+    )
+    h = h.join(reported_rows, on="deviation_id", how="left", suffix="_d").with_columns(
+        pl.coalesce("sector", "sector_d").alias("sector"),
+        pl.coalesce("unit", "unit_d").alias("unit"),
+        pl.coalesce("employee_id", "employee_id_d").alias("employee_id"),
+    )
     if ctx.by in ("gender", "age_band"):
         h = h.join(persons(ctx.intervals), on="employee_id", how="left")
     h = ctx.with_period(h).with_columns(ctx.group())

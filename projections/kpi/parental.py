@@ -20,9 +20,9 @@ from projections.timeline import attach_state, persons
 def parental(ctx: KpiContext) -> pl.DataFrame:
     lv = ctx.facts.leave.filter(pl.col("kind") == "parental")
     lp = ctx.explode_periods(lv, "start_date", "end_date").with_columns(
-        (
-            ((pl.col("_b") - pl.col("_a")).dt.total_days() + 1) * pl.col("leave_pct") / 100.0
-        ).alias("_days")
+        (((pl.col("_b") - pl.col("_a")).dt.total_days() + 1) * pl.col("leave_pct") / 100.0).alias(
+            "_days"
+        )
     )
     per_person = (
         lp.group_by("period", "period_start", "period_end", "employee_id")

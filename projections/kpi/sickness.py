@@ -19,14 +19,19 @@ from datetime import timedelta
 import polars as pl
 
 from projections.kpi.context import KEYS, KpiContext
-from projections.timeline import attach_state, leave_days, sick_days, workdays_between
+from projections.timeline import (
+    attach_state,
+    leave_days,
+    person_day_key,
+    workdays_between,
+)
 
 GROUP_STATE = ["position_pct", "sector", "unit", "gender", "birth_date"]
 
 
 def agreed_and_lost(ctx: KpiContext) -> pl.DataFrame:
     """period, _g, agreed_workdays, lost_workdays, lost_workdays_self, lost_workdays_doctor."""
-    ip = ctx.explode_periods(ctx.intervals, "valid_from", "valid_to")
+    ip = ctx.interval_periods()
     a1 = (
         ip.with_columns(workdays_between(ctx.cal, "_a", "_b", ctx.start).alias("_wd"))
         .with_columns(ctx.group())
@@ -40,9 +45,10 @@ def agreed_and_lost(ctx: KpiContext) -> pl.DataFrame:
         .group_by(KEYS)
         .agg((pl.col("position_pct") / 100.0 * pl.col("leave_frac")).sum().alias("_a2"))
     )
-    sick = sick_days(
-        ctx.facts.sick.filter(pl.col("date").is_between(ctx.start, ctx.end))
-    ).join(ctx.cal.filter("workday").select("date"), on="date", how="semi")
+    # ctx.facts are effective facts: one sick day per person and date already
+    sick = ctx.facts.sick.filter(pl.col("date").is_between(ctx.start, ctx.end)).join(
+        ctx.cal.filter("workday").select("date"), on="date", how="semi"
+    )
     sick = sick.select("employee_id", "date", "certificate", "grade_pct").join(
         lv, on=["employee_id", "date"], how="left"
     )
@@ -114,15 +120,12 @@ def occurrences(sick: pl.DataFrame) -> pl.DataFrame:
 
     employee_id, occurrence (int), date (first day), days (length).
     """
-    s = sick.select("employee_id", "date").unique().sort("employee_id", "date")
-    s = s.with_columns(
-        (
-            (pl.col("date") - pl.col("date").shift(1)).dt.total_days().over("employee_id").fill_null(2)
-            != 1
-        )
-        .cum_sum()
-        .alias("occurrence")
-    )
+    # One integer key per (person, day): consecutive days of one person differ by exactly 1,
+    # days of different persons by about 2**24 (dates are Int32 days since 1970).
+    s = sick.select("employee_id", "date", person_day_key().alias("_k"))
+    s = s.sort("_k").with_columns(pl.col("_k").diff().fill_null(2).alias("_d"))
+    s = s.filter(pl.col("_d") != 0)  # the same day twice is one day
+    s = s.with_columns((pl.col("_d") != 1).cum_sum().alias("occurrence"))
     return s.group_by("occurrence").agg(
         pl.col("employee_id").first(),
         pl.col("date").min(),
@@ -132,15 +135,9 @@ def occurrences(sick: pl.DataFrame) -> pl.DataFrame:
 
 def duration_bands(ctx: KpiContext) -> pl.DataFrame:
     """Occurrences that start in the period, counted by length band (1–3, 4–16, 17–56, > 56)."""
-    sick = sick_days(
-        ctx.facts.sick.filter(
-            pl.col("date").is_between(ctx.start - MARGIN, ctx.end + MARGIN)
-        )
-    )
+    sick = ctx.facts.sick.filter(pl.col("date").is_between(ctx.start - MARGIN, ctx.end + MARGIN))
     occ = occurrences(sick).filter(pl.col("date").is_between(ctx.start, ctx.end))
-    occ = ctx.with_period(attach_state(occ, ctx.intervals, GROUP_STATE)).with_columns(
-        ctx.group()
-    )
+    occ = ctx.with_period(attach_state(occ, ctx.intervals, GROUP_STATE)).with_columns(ctx.group())
     aggs = []
     for name, lo, hi in BANDS:
         cond = pl.col("days") >= lo
@@ -148,8 +145,10 @@ def duration_bands(ctx: KpiContext) -> pl.DataFrame:
             cond = cond & (pl.col("days") <= hi)
         aggs.append(pl.col("occurrence").filter(cond).n_unique().cast(pl.Int64).alias(name))
     aggs.append(
-        pl.col("occurrence").filter(pl.col("days") > 16).n_unique().cast(pl.Int64).alias(
-            "long_term_occurrences"
-        )
+        pl.col("occurrence")
+        .filter(pl.col("days") > 16)
+        .n_unique()
+        .cast(pl.Int64)
+        .alias("long_term_occurrences")
     )
     return occ.group_by(KEYS).agg(aggs)

@@ -21,7 +21,7 @@ from projections.timeline import age_at
 
 def snapshot(ctx: KpiContext, on: str = "period_end") -> pl.DataFrame:
     """Active employments on each period's ``on`` day (period_end or period_start)."""
-    ip = ctx.explode_periods(ctx.intervals, "valid_from", "valid_to")
+    ip = ctx.interval_periods()
     return ip.filter((pl.col("valid_from") <= pl.col(on)) & (pl.col("valid_to") >= pl.col(on)))
 
 
@@ -70,7 +70,7 @@ def workforce(ctx: KpiContext) -> pl.DataFrame:
     )
     start = (
         snapshot(ctx, "period_start")
-        .with_columns(ctx.group("period_start"))
+        .with_columns(ctx.group())  # same group as at the end (age on the last day)
         .group_by(KEYS)
         .agg(pl.col("employee_id").n_unique().cast(pl.Int64).alias("headcount_start"))
     )

@@ -1,0 +1,277 @@
+"""The Python API of the read side (for notebooks): polars frames, CLI column names.
+
+    from projections.api import open_projection
+    p = open_projection("sqlite:///hrledger.sqlite")
+    p.kpi(date(2025, 1, 1), date(2025, 12, 31), "month", by="sector")
+    p.roster(date(2025, 12, 31))
+    p.roster(date(2025, 12, 31), known_at=datetime(2026, 1, 5, tzinfo=UTC))
+
+See docs/api.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from projections.equality import equality_report
+from projections.kpi import kpi_series
+from projections.roster import roster
+from projections.schema import make_schema
+from projections.source import PAGE_SIZE, Facts, RowSource, effective, read_facts
+from projections.store import FactStore, Manifest, default_directory, fingerprint, merge
+from projections.targets import Targets, load_targets
+from projections.timeline import Every, employment_intervals, workday_calendar
+
+CATCH_UP_BATCH = 500_000
+"""Rows per committed batch of a catch-up (each batch is one atomic checkpoint)."""
+
+SICK_DAYS_SCHEMA = make_schema(
+    {
+        "employee_id": pl.String,
+        "date": pl.Date,
+        "certificate": pl.String,
+        "grade_pct": pl.Float64,
+        "workday": pl.Boolean,
+        "event_id": pl.String,
+        "position": pl.Int64,
+        "recorded_at": pl.Datetime("us", "UTC"),
+    }
+)
+
+
+@dataclass
+class _Cache:
+    position: int
+    known_at: datetime | None
+    facts: Facts
+    intervals: pl.DataFrame
+
+
+class Projection:
+    """Fact tables of one ledger, kept up to date by ``catch_up``; queries on both time axes.
+
+    ``known_at`` (an aware datetime) everywhere means "use only what had been
+    recorded by then"; None means everything recorded so far.
+    """
+
+    def __init__(
+        self,
+        store: RowSource,
+        *,
+        url: str | None = None,
+        directory: Path | None = None,
+        targets: Targets | None = None,
+        auto_catch_up: bool = True,
+    ):
+        self.store = store
+        self.url = url
+        self.targets = targets or load_targets()
+        self.auto_catch_up = auto_catch_up
+        self.files = FactStore(directory) if directory is not None else None
+        self._facts = Facts.empty()
+        self._manifest = Manifest(ledger_url=url)
+        self._cache: _Cache | None = None
+        if self.files is not None:
+            with self.files.locked(exclusive=False):
+                self._manifest = self.files.manifest()
+                self._facts = self.files.load(self._manifest)
+
+    # ------------------------------------------------------------ position
+    @property
+    def position(self) -> int:
+        """The last ledger position folded into the projection."""
+        return self._manifest.position
+
+    def facts(self, known_at: datetime | None = None) -> Facts:
+        """Effective facts: recorded by ``known_at``, retractions applied."""
+        return self._effective(known_at).facts
+
+    def raw_facts(self) -> Facts:
+        """All stored facts, retracted ones included (for auditors)."""
+        return self._facts
+
+    def catch_up(self, batch_rows: int = CATCH_UP_BATCH) -> int:
+        """Fold in the rows stored after the checkpoint; returns how many were read.
+
+        Each batch is committed atomically with its position (see projections.store).
+        """
+        if self.files is None:
+            delta, last = read_facts(self.store, self._manifest.position)
+            n = last - self._manifest.position
+            if n:
+                self._facts = merge(self._facts, delta)
+                self._manifest = Manifest(last, None, self._manifest.segments, self.url)
+                self._advance_cache(delta, last)
+            return n
+        total = 0
+        with self.files.locked():
+            m = self.files.manifest()
+            if m.position != self._manifest.position:
+                self._facts = self.files.load(m)  # another process moved it meanwhile
+                self._cache = None
+            if m.position and (
+                m.position > self.store.max_position()
+                or fingerprint(self.store, m.position) != m.fingerprint
+            ):
+                m = self._reset()  # not the ledger we projected: start over
+            while True:
+                delta, last = read_facts(self.store, m.position, upto=m.position + batch_rows)
+                if last == m.position:
+                    break
+                total += last - m.position
+                m = self.files.commit(m, delta, last, fingerprint(self.store, last), self.url)
+                self._facts = merge(self._facts, delta)
+                self._advance_cache(delta, last)
+            self._manifest = self.files.compact(m, self._facts)
+        return total
+
+    def _advance_cache(self, delta: Facts, position: int) -> None:
+        """Fold new facts into the "everything known" cache instead of recomputing it.
+
+        New rows without retractions only add facts; employment intervals are
+        rebuilt only when employment events arrived. Anything else: recompute.
+        """
+        c = self._cache
+        if c is None or c.known_at is not None or delta.retraction.height:
+            self._cache = None
+            return
+        facts = merge(c.facts, delta)
+        intervals = (
+            c.intervals if delta.employment.height == 0 else employment_intervals(facts.employment)
+        )
+        self._cache = _Cache(position, None, facts, intervals)
+
+    def _reset(self) -> Manifest:
+        assert self.files is not None
+        self._facts = Facts.empty()
+        self._cache = None
+        return self.files.commit(Manifest(), Facts.empty(), 0, None, self.url, replace=True)
+
+    def rebuild(self) -> int:
+        """Drop the materialised facts and read the whole ledger again."""
+        if self.files is None:
+            self._facts = Facts.empty()
+            self._manifest = Manifest(ledger_url=self.url)
+            self._cache = None
+            return self.catch_up()
+        with self.files.locked():
+            facts, last = read_facts(self.store, 0, page_size=PAGE_SIZE)
+            self._manifest = self.files.commit(
+                Manifest(), facts, last, fingerprint(self.store, last), self.url, replace=True
+            )
+            self._facts = facts
+            self._cache = None
+        return last
+
+    def _effective(self, known_at: datetime | None) -> _Cache:
+        if self.auto_catch_up:
+            self.catch_up()
+        c = self._cache
+        if c is not None and c.position == self.position and c.known_at == known_at:
+            return c
+        facts = effective(self._facts, known_at)
+        c = _Cache(self.position, known_at, facts, employment_intervals(facts.employment))
+        self._cache = c
+        return c
+
+    # ------------------------------------------------------------- queries
+    def roster(self, on: date, known_at: datetime | None = None) -> pl.DataFrame:
+        """Active employments on ``on`` (interchange roster columns)."""
+        return roster(self._effective(known_at).intervals, on)
+
+    def kpi(
+        self,
+        start: date,
+        end: date,
+        every: Every = "month",
+        by: str | None = None,
+        known_at: datetime | None = None,
+        targets: Targets | None = None,
+    ) -> pl.DataFrame:
+        """KPI series over [start, end] (interchange KPI columns, then extras)."""
+        c = self._effective(known_at)
+        return kpi_series(c.facts, start, end, every, by, targets or self.targets, c.intervals)
+
+    def employments(self, known_at: datetime | None = None) -> pl.DataFrame:
+        """Employment timelines: one row per employment and stretch of constant state."""
+        iv = self._effective(known_at).intervals
+        return iv.rename({"job_title": "position"}).sort("employment_id", "valid_from")
+
+    def sick_days(
+        self,
+        start: date | None = None,
+        end: date | None = None,
+        known_at: datetime | None = None,
+        employee_id: str | None = None,
+    ) -> pl.DataFrame:
+        """Person-level sick days (health data, GDPR art. 9: for the HR role only)."""
+        s = self._effective(known_at).facts.sick
+        if start is not None:
+            s = s.filter(pl.col("date") >= start)
+        if end is not None:
+            s = s.filter(pl.col("date") <= end)
+        if employee_id is not None:
+            s = s.filter(pl.col("employee_id") == employee_id)
+        if s.height:
+            cal = workday_calendar(s["date"].min(), s["date"].max())  # type: ignore[arg-type]
+            s = s.join(cal.select("date", "workday"), on="date", how="left")
+        else:
+            s = s.with_columns(pl.lit(None, dtype=pl.Boolean).alias("workday"))
+        return (
+            s.with_columns(pl.col("certificate").cast(pl.String))
+            .select(SICK_DAYS_SCHEMA.names())
+            .match_to_schema(SICK_DAYS_SCHEMA)
+            .sort("employee_id", "date")
+        )
+
+    def equality_report(
+        self, year: int, known_at: datetime | None = None, suppress: bool = True
+    ) -> pl.DataFrame:
+        """The § 26 equality tables for ``year`` (see projections.equality)."""
+        c = self._effective(known_at)
+        return equality_report(c.facts, year, suppress=suppress, intervals=c.intervals)
+
+    def close(self) -> None:
+        close = getattr(self.store, "close", None)
+        if callable(close):
+            close()
+
+    def __enter__(self) -> Projection:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
+def open_projection(
+    url: str | None = None,
+    *,
+    directory: str | Path | None = None,
+    persist: bool = True,
+    targets: str | Targets | None = None,
+    catch_up: bool = True,
+) -> Projection:
+    """Open the projection of the ledger at ``url`` (None: ``HRLEDGER_DB`` or the default).
+
+    ``directory``: where the materialised facts live (default: next to an SQLite
+    ledger, or ``HRLEDGER_PROJECTION_DIR`` for PostgreSQL); ``persist=False``
+    keeps everything in memory. ``targets``: municipality name, JSON path or
+    ``Targets`` (default ``HRLEDGER_TARGETS`` or Sandnes).
+    """
+    from ledger.store import default_url, open_store
+
+    url = url or default_url()
+    store = open_store(url, create=False)
+    where = None
+    if persist:
+        where = Path(directory) if directory is not None else default_directory(url)
+    t = targets if isinstance(targets, Targets) else load_targets(targets)
+    p = Projection(store, url=url, directory=where, targets=t)
+    if catch_up:
+        p.catch_up()
+    return p

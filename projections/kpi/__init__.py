@@ -1,0 +1,85 @@
+"""KPI series: one row per period (and `--by` group), columns as interchange.md.
+
+Each family module is a pure function ``KpiContext -> frame keyed by
+(period, _g)``; ``kpi_series`` joins them onto the periods, fills counts with
+0 and computes ratios from sums (never averages of percentages).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+
+from projections.kpi.context import KEYS, KpiContext, build_context
+from projections.kpi.flows import flows
+from projections.kpi.hms import hms
+from projections.kpi.parental import parental
+from projections.kpi.pay import pay
+from projections.kpi.sickness import agreed_and_lost, duration_bands, rates
+from projections.kpi.workforce import workforce
+from projections.schema import BY_CHOICES, kpi_schema
+from projections.source import Facts
+from projections.targets import Targets, load_targets
+from projections.timeline import Every
+
+__all__ = ["KpiContext", "build_context", "kpi_from_context", "kpi_series"]
+
+
+def kpi_series(
+    facts: Facts,
+    start: date,
+    end: date,
+    every: Every = "month",
+    by: str | None = None,
+    targets: Targets | None = None,
+    intervals: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """KPI series over [start, end] from *effective* facts (see ``source.effective``)."""
+    if by is not None and by not in BY_CHOICES:
+        raise ValueError(f"--by {by!r}: choose one of {', '.join(BY_CHOICES)}")
+    if every not in ("month", "quarter", "year"):
+        raise ValueError(f"--every {every!r}: choose month, quarter or year")
+    ctx = build_context(facts, start, end, every, by, intervals)
+    return kpi_from_context(ctx, targets or load_targets())
+
+
+def kpi_from_context(ctx: KpiContext, targets: Targets) -> pl.DataFrame:
+    schema = kpi_schema(ctx.by)
+    parts = [
+        rates(agreed_and_lost(ctx)),
+        duration_bands(ctx),
+        workforce(ctx),
+        pay(ctx),
+        flows(ctx),
+        hms(ctx),
+        parental(ctx),
+    ]
+    parts = [p.with_columns(pl.col("_g").cast(pl.String)) for p in parts]
+    if ctx.by is None:
+        keys = ctx.per.select("period").with_columns(pl.lit(None, dtype=pl.String).alias("_g"))
+    else:
+        keys = pl.concat([p.select(KEYS) for p in parts]).unique()
+    out = keys
+    for p in parts:
+        out = out.join(p, on=KEYS, how="left", nulls_equal=True)
+    out = out.join(ctx.per, on="period", how="left")
+    counts = [n for n, t in schema.items() if t == pl.Int64]
+    sums = ["fte", "agreed_workdays", "lost_workdays", "lost_workdays_self", "lost_workdays_doctor"]
+    out = out.with_columns(pl.col(counts).fill_null(0), pl.col(sums).fill_null(0.0))
+    avg_head = (pl.col("headcount_start") + pl.col("headcount")) / 2.0
+    out = out.with_columns(
+        pl.when(avg_head > 0)
+        .then(100.0 * pl.col("terminations") / avg_head)
+        .otherwise(None)
+        .alias("turnover_pct"),
+        pl.lit(targets.sickness_rate_pct, dtype=pl.Float64).alias("sickness_target_pct"),
+        # the apprentice target is the municipality's; it does not split by group
+        pl.lit(targets.apprentices if ctx.by is None else None, dtype=pl.Float64).alias(
+            "apprentice_target"
+        ),
+    )
+    if ctx.by is not None:
+        out = out.rename({"_g": ctx.by})
+    sort = ["period_start"] if ctx.by is None else ["period_start", ctx.by]
+    return out.sort(sort, nulls_last=True).select([pl.col(n).cast(t) for n, t in schema.items()])

@@ -1,0 +1,248 @@
+"""The read side against real ledgers (SQLite file and PostgreSQL schema)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from polars.testing import assert_frame_equal
+
+from ledger.application import Ledger
+from projections.api import open_projection
+
+YEAR = (date(2025, 1, 1), date(2025, 12, 31))
+
+
+def clock(start: datetime) -> Callable[[], datetime]:
+    state = {"t": start}
+
+    def now() -> datetime:
+        state["t"] += timedelta(minutes=1)
+        return state["t"]
+
+    return now
+
+
+def population(n: int, first: int = 0) -> list[dict[str, Any]]:
+    lines: list[dict[str, Any]] = []
+    for i in range(first, first + n):
+        lines.append(
+            {
+                "type": "hired",
+                "employee_id": f"E{i}",
+                "employment_id": f"A{i}",
+                "effective_date": "2024-01-01",
+                "birth_date": f"19{60 + i % 40}-03-0{1 + i % 9}",
+                "gender": "FM"[i % 2],
+                "sector": ["Oppvekst", "Helse", "Kultur"][i % 3],
+                "unit": f"U{i % 7}",
+                "position": "Fagarbeider",
+                "employment_type": ["permanent", "temporary", "apprentice"][i % 3 // 2 + i % 2],
+                "position_pct": 40 + i % 61,
+                "annual_salary": 450000 + 1000 * (i % 100),
+            }
+        )
+    return lines
+
+
+def sickness(n: int, days: int, first: int = 0) -> list[dict[str, Any]]:
+    out = []
+    for i in range(first, first + n):
+        start = date(2025, 1, 1) + timedelta(days=(i * 13) % 330)
+        for d in range(days):
+            out.append(
+                {
+                    "type": "sick_day",
+                    "employee_id": f"E{i}",
+                    "effective_date": (start + timedelta(days=d)).isoformat(),
+                    "certificate": "doctor",
+                    "grade_pct": 50 + 50 * (i % 2),
+                }
+            )
+    return out
+
+
+def test_incremental_equals_rebuild(ledger_url: str, tmp_path: Path) -> None:
+    led = Ledger(ledger_url, clock=clock(datetime(2026, 1, 1, tzinfo=UTC)))
+    try:
+        led.record(population(60))
+        inc = open_projection(ledger_url, directory=tmp_path / "inc")
+        led.record(sickness(30, 5))
+        assert inc.catch_up() == 150
+        led.record(
+            [
+                {
+                    "type": "salary_changed",
+                    "employment_id": "A1",
+                    "effective_date": "2025-05-01",
+                    "annual_salary": 700000,
+                    "reason": "central_settlement",
+                },
+                {
+                    "type": "terminated",
+                    "employment_id": "A2",
+                    "effective_date": "2025-08-31",
+                    "reason": "resignation",
+                },
+            ]
+        )
+        first_sick = inc.sick_days(employee_id="E3")["event_id"][0]
+        led.record([{"type": "retracted", "target_event_id": first_sick, "reason": "test"}])
+        inc.catch_up()
+        full = open_projection(ledger_url, directory=tmp_path / "full", catch_up=False)
+        full.rebuild()
+        assert inc.position == full.position > 0
+        for by in (None, "sector", "gender", "age_band"):
+            assert_frame_equal(inc.kpi(*YEAR, "month", by=by), full.kpi(*YEAR, "month", by=by))
+        assert_frame_equal(inc.roster(date(2025, 12, 31)), full.roster(date(2025, 12, 31)))
+        assert inc.roster(date(2025, 12, 31)).height == 59
+        inc.close()
+        full.close()
+    finally:
+        led.close()
+
+
+CATCH_UP_SCRIPT = """
+import sys
+from projections.api import open_projection
+p = open_projection(sys.argv[1], directory=sys.argv[2], catch_up=False)
+print("start", flush=True)
+p.catch_up(batch_rows=int(sys.argv[3]))
+print("done", flush=True)
+"""
+
+
+@pytest.mark.slow
+def test_killed_catch_up_resumes_to_the_same_kpis(sqlite_url: str, tmp_path: Path) -> None:
+    led = Ledger(sqlite_url, clock=clock(datetime(2026, 1, 1, tzinfo=UTC)))
+    try:
+        led.record(population(400))
+        led.record(sickness(400, 40))  # 16 400 rows
+    finally:
+        led.close()
+    where = tmp_path / "proj"
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[3])}
+    killed_at = None
+    for attempt in range(3):
+        proc = subprocess.Popen(
+            [sys.executable, "-c", CATCH_UP_SCRIPT, sqlite_url, str(where), "300"],
+            stdout=subprocess.PIPE,
+            env=env,
+            text=True,
+        )
+        assert proc.stdout is not None
+        assert proc.stdout.readline().strip() == "start"
+        manifest = where / "manifest.json"
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and proc.poll() is None:
+            if manifest.exists() and '"position": 0' not in manifest.read_text():
+                break
+            time.sleep(0.005)
+        time.sleep(0.02 * attempt)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        proc.stdout.close()
+        if proc.returncode == -signal.SIGKILL:
+            killed_at = attempt
+            break
+    assert killed_at is not None, "catch-up finished before it could be killed"
+    resumed = open_projection(sqlite_url, directory=where, catch_up=False)
+    assert 0 < resumed.position < 16_800
+    resumed.catch_up()
+    clean = open_projection(sqlite_url, persist=False)
+    assert resumed.position == clean.position
+    for every in ("month", "quarter"):
+        assert_frame_equal(
+            resumed.kpi(*YEAR, every, by="sector"), clean.kpi(*YEAR, every, by="sector")
+        )
+    assert resumed.raw_facts().sick.height == clean.raw_facts().sick.height == 16_000
+    resumed.close()
+    clean.close()
+
+
+def test_cli_kpi_and_roster(
+    sqlite_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from ledger.cli import main
+
+    led = Ledger(sqlite_url, clock=clock(datetime(2026, 1, 1, tzinfo=UTC)))
+    try:
+        led.record(population(9))
+        led.record(sickness(3, 2))
+    finally:
+        led.close()
+    assert (
+        main(
+            [
+                "--db",
+                sqlite_url,
+                "kpi",
+                "--from",
+                "2025-01-01",
+                "--to",
+                "2025-12-31",
+                "--every",
+                "quarter",
+                "--by",
+                "sector",
+                "--format",
+                "json",
+            ]
+        )
+        == 0
+    )
+    import json
+
+    rows = json.loads(capsys.readouterr().out)
+    assert {r["sector"] for r in rows} == {"Oppvekst", "Helse", "Kultur"}
+    assert (
+        main(
+            [
+                "--db",
+                sqlite_url,
+                "roster",
+                "--on",
+                "2025-06-30",
+                "--format",
+                "csv",
+                "--known-at",
+                "2026-01-01T00:00:00+00:00",
+            ]
+        )
+        == 0
+    )
+    assert capsys.readouterr().out.splitlines()[0].startswith("employee_id,employment_id,gender")
+    out = tmp_path / "k.parquet"
+    assert (
+        main(
+            [
+                "--db",
+                sqlite_url,
+                "export",
+                "kpi",
+                "--from",
+                "2025-01-01",
+                "--to",
+                "2025-12-31",
+                "--every",
+                "month",
+                "--format",
+                "parquet",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
+    import polars as pl
+
+    assert pl.read_parquet_metadata(out)["hrledger.schema_version"] == "1.0"
+    assert main(["--db", sqlite_url, "report", "equality", "--year", "2025"]) == 0

@@ -1,0 +1,129 @@
+"""Every analyst notebook runs headless against a small generated ledger and makes its charts.
+
+The ledger is Sandnes at 5 % scale, 2021–2023, recorded in two batches
+(``scenario.build_ledger``) so the audit notebook has late sick notes and
+retractions to find.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from projections import notebooks as runner
+from tests.notebooks.scenario import build_ledger
+
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::DeprecationWarning"),
+    pytest.mark.filterwarnings("ignore::ResourceWarning"),
+]
+
+NOTEBOOKS = runner.notebooks()
+EXPECTED = {
+    "01_sykefravaer", "02_heltid_og_stillingsstorrelse", "03_laerlinger_og_rekruttering",
+    "04_hms_avvik", "05_likestilling", "06_revisjon_tidsreise",
+}
+
+
+@pytest.fixture(scope="module")
+def executed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, runner.Result]:
+    base = tmp_path_factory.mktemp("notebooks")
+    url = build_ledger(base / "sandnes.sqlite", preset="sandnes", year_from=2021,
+                       year_to=2023, scale=0.05, seed=1)
+    results = runner.run_all(
+        base / "out",
+        ledger=url,
+        period_from=None,
+        period_to=None,
+        municipality="sandnes",
+        jobs=3,
+        timeout=300,
+    )
+    return {r.notebook.stem: r for r in results}
+
+
+def test_the_six_notebooks_exist_with_a_parameters_cell() -> None:
+    assert {p.stem for p in NOTEBOOKS} == EXPECTED
+    for path in NOTEBOOKS:
+        nb = nbformat.read(path, as_version=4)
+        tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+        assert len(tagged) == 1, path.name
+        src = tagged[0].source
+        for name in ("LEDGER_URL", "PERIOD_FROM", "PERIOD_TO", "MUNICIPALITY"):
+            assert re.search(rf"^{name} = ", src, re.M), (path.name, name)
+        assert 'os.environ.get("HRLEDGER_DB"' in src
+        assert not any(c.get("outputs") for c in nb.cells if c.cell_type == "code"), (
+            f"{path.name} is stored with outputs; clear them"
+        )
+
+
+def test_no_logic_in_notebooks() -> None:
+    """Code cells only call projections.api / projections.charts: no defs, loops or imports
+    of other analysis libraries."""
+    for path in NOTEBOOKS:
+        nb = nbformat.read(path, as_version=4)
+        for cell in nb.cells:
+            if cell.cell_type != "code":
+                continue
+            for line in cell.source.splitlines():
+                stripped = line.strip()
+                assert not stripped.startswith(("def ", "for ", "while ", "class ", "lambda")), (
+                    path.name, line)
+                if stripped.startswith(("import ", "from ")):
+                    assert re.match(r"(import os|from datetime import date|"
+                                    r"from projections(\.api)? import)", stripped), (
+                        path.name, line)
+
+
+def test_inject_parameters_replaces_earlier_injection() -> None:
+    nb = nbformat.read(NOTEBOOKS[0], as_version=4)
+    once = runner.inject_parameters(nb, {"PERIOD_FROM": "2021-01-01"})
+    twice = runner.inject_parameters(once, {"PERIOD_FROM": "2022-01-01"})
+    tags = [c.metadata.get("tags", []) for c in twice.cells]
+    at = next(i for i, t in enumerate(tags) if "parameters" in t)
+    assert runner.INJECTED_TAG in tags[at + 1]
+    assert sum(runner.INJECTED_TAG in t for t in tags) == 1
+    assert twice.cells[at + 1].source.endswith("PERIOD_FROM = '2022-01-01'")
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_notebook_runs_and_makes_its_charts(executed: dict[str, runner.Result], name: str) -> None:
+    r = executed[name]
+    assert r.ok, f"{name} failed: {r.error}"
+    source = r.notebook.read_text(encoding="utf-8")
+    expected = len(re.findall(r"charts\.save_png\(", source))
+    assert expected >= 3
+    assert len(r.charts) == expected, [p.name for p in r.charts]
+    for png in r.charts:
+        data = png.read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 5000, png
+    html = r.html.read_text(encoding="utf-8")
+    assert "data:image/png;base64" in html
+    assert "Traceback" not in html
+
+
+def test_audit_notebook_finds_the_late_events(executed: dict[str, runner.Result]) -> None:
+    r = executed["06_revisjon_tidsreise"]
+    executed_nb = nbformat.read(r.html.with_suffix(".ipynb"), as_version=4)
+    text = "\n".join(
+        str(o.get("data", {}).get("text/plain", "")) + str(o.get("text", ""))
+        for c in executed_nb.cells if c.cell_type == "code" for o in c.outputs
+    )
+    assert "Som rapportert: 2023-01-20 09:00:00+00:00" in text
+    assert "registrert senere" in text and "trukket tilbake" in text
+
+
+def test_failing_notebook_makes_the_command_fail(tmp_path: Path) -> None:
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 / 0")])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    src = tmp_path / "nb"
+    src.mkdir()
+    nbformat.write(nb, src / "01_broken.ipynb")
+    code = runner.main(["--out", str(tmp_path / "out"), "--notebooks", str(src),
+                        "--ledger", "sqlite:////nonexistent.sqlite"])
+    assert code == 1
+    assert (tmp_path / "out" / "01_broken.html").exists()
