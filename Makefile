@@ -29,7 +29,7 @@ demo: env
 	rm -f $(DEMO_DIR)/sandnes.sqlite*
 	$(BIN)/hrledger --db $(DEMO_DB) import $(DEMO_DIR)/sandnes-2019-2023.jsonl --progress
 	$(BIN)/hrledger --db $(DEMO_DB) verify
-	-$(BIN)/hrledger --db $(DEMO_DB) kpi --from 2021-01-01 --to 2022-12-31 --every year
+	$(BIN)/hrledger --db $(DEMO_DB) kpi --from 2021-01-01 --to 2022-12-31 --every year --format summary
 	-$(MAKE) notebooks
 	@echo "demo ledger: $(DEMO_DIR)/sandnes.sqlite  (try: HRLEDGER_DB=$(DEMO_DB) $(BIN)/hrledger history <employee_id>)"
 

@@ -71,7 +71,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     p.add_argument("--every", choices=EVERY_CHOICES, required=True)
     p.add_argument("--by", choices=BY_CHOICES)
     p.add_argument("--targets", help="municipality (sandnes, utsira) or a targets JSON file")
-    _common(p)
+    _common(p, (*FORMATS, "summary"))
     p.set_defaults(handler=cmd_kpi)
 
     p = subparsers.add_parser("report", help="statutory reports")
@@ -158,7 +158,15 @@ def _kpi(args: argparse.Namespace) -> pl.DataFrame:
 
 
 def cmd_kpi(args: argparse.Namespace) -> int:
-    write_frame(_kpi(args), args.format, args.out)
+    df = _kpi(args)
+    if args.format == "summary":  # headline KPIs against targets, for people
+        if args.by:
+            raise SystemExit("--format summary shows the whole municipality; drop --by")
+        from projections.summary import summary_table
+
+        _emit(summary_table(df).encode(), args.out)
+        return 0
+    write_frame(df, args.format, args.out)
     return 0
 
 
