@@ -47,3 +47,17 @@ def holidays_between(start: date, end: date) -> list[date]:
     """Weekday public holidays in [start, end], for frame-based calendars."""
     years: Iterable[int] = range(start.year, end.year + 1)
     return sorted(d for y in years for d in public_holidays(y) if start <= d <= end)
+
+
+def add_months(d: date, months: int) -> date:
+    """Same day `months` later, clamped to the month's end (31 Jan + 1 month = 28/29 Feb).
+
+    Handbook periods are in months (12 months' unpaid leave, notice, anniversaries).
+    """
+    y, m = divmod(d.month - 1 + months, 12)
+    for day in (d.day, 30, 29, 28):
+        try:
+            return date(d.year + y, m + 1, day)
+        except ValueError:
+            continue
+    raise ValueError(d)

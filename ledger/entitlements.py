@@ -14,6 +14,7 @@ from typing import Any
 
 import orjson
 
+from ledger.calendar import add_months
 from ledger.errors import LedgerError
 from ledger.person import PersonState
 from ledger.policy import Policy
@@ -130,7 +131,7 @@ def entitlements(store: EventStore, employee_id: str, on: date, policy: Policy) 
     if continuous >= 10 and age >= 50:
         employer_notice = 4 + (age - 50) // 5
     on_probation = bool(active) and any(
-        on < _add_months(date.fromisoformat(a["hired"]), 6) for a in active
+        on < add_months(date.fromisoformat(a["hired"]), 6) for a in active
     )
 
     senior: list[str] = []
@@ -156,8 +157,8 @@ def entitlements(store: EventStore, employee_id: str, on: date, policy: Policy) 
         months_before += m
         days_before += d
     for years, gift in ANNIVERSARIES.items():
-        due = _add_months(current, 12 * years - months_before) - timedelta(days=days_before)
-        if on <= due <= _add_months(on, 12):
+        due = add_months(current, 12 * years - months_before) - timedelta(days=days_before)
+        if on <= due <= add_months(on, 12):
             anniversaries.append(f"{years} years' service on {due}: {gift}")
 
     return Entitlements(
@@ -184,19 +185,9 @@ def entitlements(store: EventStore, employee_id: str, on: date, policy: Policy) 
 def _months_and_days(start: date, end: date) -> tuple[int, int]:
     """Whole months from start to end (exclusive), and the days left over."""
     months = (end.year - start.year) * 12 + end.month - start.month
-    if _add_months(start, months) > end:
+    if add_months(start, months) > end:
         months -= 1
-    return months, (end - _add_months(start, months)).days
-
-
-def _add_months(d: date, months: int) -> date:
-    y, m = divmod(d.month - 1 + months, 12)
-    for day in (d.day, 30, 29, 28):
-        try:
-            return date(d.year + y, m + 1, day)
-        except ValueError:
-            continue
-    raise ValueError(d)
+    return months, (end - add_months(start, months)).days
 
 
 def _active_employments(events: list[dict[str, Any]], on: date) -> list[dict[str, Any]]:

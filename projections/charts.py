@@ -1905,7 +1905,8 @@ def revision_table(
     columns: Sequence[str],
     reported_at: datetime | None = None,
 ) -> pl.DataFrame:
-    """KPI values as reported (``then``) and as known now, side by side, with the change.
+    """KPI values as reported (``then``) and as known now, side by side, with the change
+    (rounded to 2 decimals for display).
 
     Both frames are KPI series of the same periods (no ``by``); one row per
     period and KPI, labelled in Norwegian; only periods that had ended at
@@ -1919,11 +1920,11 @@ def revision_table(
     return (
         a.join(b, on=[*key, "kpi"], how="full", coalesce=True)
         .with_columns(
-            pl.col("rapportert").cast(pl.Float64),
-            pl.col("nå").cast(pl.Float64),
-            (pl.col("nå").cast(pl.Float64) - pl.col("rapportert").cast(pl.Float64)).alias(
-                "endring"
-            ),
+            pl.col("rapportert").cast(pl.Float64).round(2),
+            pl.col("nå").cast(pl.Float64).round(2),
+            (pl.col("nå").cast(pl.Float64) - pl.col("rapportert").cast(pl.Float64))
+            .round(2)
+            .alias("endring"),
             pl.col("kpi").replace(LABELS).alias("nøkkeltall"),
         )
         .sort("period_start", "kpi")

@@ -16,12 +16,12 @@ import argparse
 import io
 import json
 import sys
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
+from ledger.cli import iso_date, iso_timestamp
 from projections.schema import (
     BY_CHOICES,
     EVERY_CHOICES,
@@ -33,27 +33,8 @@ FORMATS = ("table", "csv", "json", "parquet")
 TABLE_DECIMALS = 2
 
 
-def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date YYYY-MM-DD") from None
-
-
-def _timestamp(text: str) -> datetime:
-    try:
-        ts = datetime.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not an ISO timestamp like 2026-11-23T11:30:00+00:00"
-        ) from None
-    if ts.tzinfo is None or ts.utcoffset() is None:
-        raise argparse.ArgumentTypeError(f"{text!r} needs a UTC offset, e.g. +00:00")
-    return ts
-
-
 def _common(p: argparse.ArgumentParser, formats: tuple[str, ...] = FORMATS) -> None:
-    p.add_argument("--known-at", type=_timestamp, help="use only what was recorded by then (TS)")
+    p.add_argument("--known-at", type=iso_timestamp, help="use only what was recorded by then (TS)")
     p.add_argument("--format", choices=formats, default="table")
     p.add_argument("--out", help="write to FILE instead of standard output")
 
@@ -61,13 +42,13 @@ def _common(p: argparse.ArgumentParser, formats: tuple[str, ...] = FORMATS) -> N
 def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     """Add ``roster``, ``kpi`` and ``report equality`` to ``hrledger``."""
     p = subparsers.add_parser("roster", help="active employments on a date")
-    p.add_argument("--on", type=_date, required=True)
+    p.add_argument("--on", type=iso_date, required=True)
     _common(p)
     p.set_defaults(handler=cmd_roster)
 
     p = subparsers.add_parser("kpi", help="KPI series (sickness, FTE, full-time, pay, HMS ...)")
-    p.add_argument("--from", dest="date_from", type=_date, required=True)
-    p.add_argument("--to", dest="date_to", type=_date, required=True)
+    p.add_argument("--from", dest="date_from", type=iso_date, required=True)
+    p.add_argument("--to", dest="date_to", type=iso_date, required=True)
     p.add_argument("--every", choices=EVERY_CHOICES, required=True)
     p.add_argument("--by", choices=BY_CHOICES)
     p.add_argument("--targets", help="municipality (sandnes, utsira) or a targets JSON file")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from ledger.calendar import count_workdays
+from ledger.calendar import add_months, count_workdays
 from ledger.person import Leave, PersonState
 from ledger.policy import Policy
 
@@ -153,23 +153,12 @@ def paid_welfare_used(state: PersonState, year: int) -> float:
     return _used(state, year, paid=True)
 
 
-def _add_months(d: date, months: int) -> date:
-    y, m = divmod(d.month - 1 + months, 12)
-    year, month = d.year + y, m + 1
-    for day in (d.day, 30, 29, 28):
-        try:
-            return date(year, month, day)
-        except ValueError:
-            continue
-    raise ValueError(d)
-
-
 def _unpaid(ev: dict[str, Any], state: PersonState, policy: Policy) -> list[Refusal]:
     rule = policy.unpaid_leave
     start = date.fromisoformat(ev["start_date"])
     end = date.fromisoformat(ev["end_date"])
     refusals: list[Refusal] = []
-    latest_end = _add_months(start, rule.max_months) - timedelta(days=1)
+    latest_end = add_months(start, rule.max_months) - timedelta(days=1)
     if end > latest_end:
         refusals.append(
             (
@@ -182,7 +171,7 @@ def _unpaid(ev: dict[str, Any], state: PersonState, policy: Policy) -> list[Refu
     for lv in others:
         other = date.fromisoformat(lv.start)
         lo, hi = sorted((other, start))
-        if _add_months(lo, rule.once_per_years * 12) > hi:
+        if add_months(lo, rule.once_per_years * 12) > hi:
             refusals.append(
                 (
                     "start_date",

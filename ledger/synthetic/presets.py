@@ -70,6 +70,14 @@ class Preset:
     """(upper age bound, yearly resignation probability) of permanent staff."""
     upgrade_rate: float
     """Yearly probability that a permanent part-time employment grows (heltidskultur)."""
+    initial_fulltime_offset: float
+    """Points added to `Position.fulltime_prob` for the workforce on 1 January of
+    `reference_year`: people who have been there for years have had time to grow
+    from part time, so they are more often full-time than new hires."""
+    fulltime_drift: float
+    """Points per year by which the initial workforce's full-time probability is lower
+    for each year the file starts before `reference_year` (higher for each year after),
+    so that a longer run's extra years of part-timers growing land on the same level."""
     downgrade_rate: float
     men_pay_factor: float
     """Multiplier on men's salaries within a position (with the position mix: likelønn)."""
@@ -103,6 +111,12 @@ class Preset:
 
     def target_apprentices(self, year: int, scale: float) -> int:
         return round(self.apprentices * scale * (1 + self.growth) ** (year - self.reference_year))
+
+    def initial_fulltime_prob(self, position: Position, year_from: int) -> float:
+        """Full-time probability of a permanent employment in the workforce on 1 January."""
+        years_before = self.reference_year - year_from
+        shift = self.initial_fulltime_offset - self.fulltime_drift * years_before
+        return min(max(position.fulltime_prob + shift / 100, 0.0), 1.0)
 
     def sickness_for(self, year: int) -> tuple[float, float]:
         return self.sickness_pct[_nearest(self.sickness_pct, year)]
@@ -262,9 +276,11 @@ SANDNES = Preset(
     age_beta=(2.3, 2.3),
     hire_age_beta=(1.7, 2.6),
     resignation_by_age=((30, 0.10), (50, 0.055), (99, 0.03)),
-    upgrade_rate=0.06,
+    upgrade_rate=0.05,
+    initial_fulltime_offset=1.9,
+    fulltime_drift=0.9,
     downgrade_rate=0.012,
-    men_pay_factor=1.014,
+    men_pay_factor=1.011,
     local_negotiation_rate=0.25,
     transfer_rate=0.03,
     sickness_pct={
@@ -352,6 +368,8 @@ UTSIRA = Preset(
     hire_age_beta=(2.2, 2.0),
     resignation_by_age=((30, 0.09), (50, 0.05), (99, 0.025)),
     upgrade_rate=0.04,
+    initial_fulltime_offset=0.0,
+    fulltime_drift=0.0,
     downgrade_rate=0.01,
     men_pay_factor=1.0,
     local_negotiation_rate=0.2,

@@ -213,8 +213,19 @@ class Workforce:
     def _unit(self, sector: int) -> str:
         return self.rng.choice(self.preset.sectors[sector].units)
 
-    def _permanent_pct(self, position: Position) -> int:
-        if self._on_quota(f"fulltime:{position.title}", position.fulltime_prob):
+    def _permanent_pct(self, position: Position, *, initial: bool = False) -> int:
+        """100 on the position's full-time quota, else a part-time size.
+
+        The workforce on 1 January keeps a quota of its own, at the full-time level
+        of the year before the first year (`Preset.initial_fulltime_prob`), so that
+        new hires are drawn at the position's level and do not make up the difference.
+        """
+        if initial:
+            key = f"fulltime-initial:{position.title}"
+            share = self.preset.initial_fulltime_prob(position, self.year_from)
+        else:
+            key, share = f"fulltime:{position.title}", position.fulltime_prob
+        if self._on_quota(key, share):
             return 100
         return int(pick_weighted(self.rng, self.preset.part_time_pcts))
 
@@ -245,7 +256,7 @@ class Workforce:
             hired = self._past_hire_day(person, start)
             self._hire(
                 person, hired, "permanent", placement, 100,
-                self._salary(p.leader_salary, hired, person),
+                self._salary(p.leader_salary, start.toordinal(), person),
             )  # fmt: skip
 
         # two cohorts of apprentices, hired in August one and two years ago
@@ -269,11 +280,11 @@ class Workforce:
             person = self._new_person(gender, self._birth_for_age(start, age), start)
             hired = self._past_hire_day(person, start)
             placement = Placement(sector, self._unit(sector), position.title, False)
-            pct = self._permanent_pct(position)
-            salary = self._salary(position.base_salary, hired, person)
+            pct = self._permanent_pct(position, initial=True)
+            salary = self._salary(position.base_salary, start.toordinal(), person)
             self._hire(person, hired, "permanent", placement, pct, salary)
             if pct < 100 and rng.random() < p.second_employment_share:
-                self._second_employment(person, hired, pct)
+                self._second_employment(person, hired, pct, salary_day=start.toordinal())
 
     def _past_hire_day(self, person: Person, start: date) -> int:
         """A hire date before `start`: exponential seniority, not before age 19 or 1985."""
@@ -308,13 +319,18 @@ class Workforce:
                 self._second_employment(person, day, pct)
         return person
 
-    def _second_employment(self, person: Person, day: int, main_pct: int) -> None:
-        """A concurrent position elsewhere; permanent ones often top the person up to 100 %."""
+    def _second_employment(
+        self, person: Person, day: int, main_pct: int, *, salary_day: int | None = None
+    ) -> None:
+        """A concurrent position elsewhere; permanent ones often top the person up to 100 %.
+
+        `salary_day` is the day whose pay level the salary is drawn at (default: `day`).
+        """
         rng = self.rng
         sector = self._sector_index()
         position = self._position(sector)
         placement = Placement(sector, self._unit(sector), position.title, False)
-        salary = self._salary(position.base_salary, day, person)
+        salary = self._salary(position.base_salary, salary_day or day, person)
         if rng.random() < 0.7:
             room = 100 - main_pct
             pct = room if rng.random() < 0.45 else int(pick_weighted(rng, SECOND_PCTS))
