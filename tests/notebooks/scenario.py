@@ -69,7 +69,7 @@ def split(
             and _pick(eid, LATE_SHARE)
         ):
             late.append(ev)
-        elif t == "hms_deviation" and d.month == 12 and _pick(eid, LATE_HMS_SHARE):
+        elif t == "hms_deviation" and d >= date(report_year, 12, 1) and _pick(eid, LATE_HMS_SHARE):
             late_deviations.add(ev["deviation_id"])
             late.append(ev)
         elif t == "hms_deviation_closed" and ev["deviation_id"] in late_deviations:

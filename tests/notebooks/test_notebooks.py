@@ -8,6 +8,7 @@ retractions to find.
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
 
 import nbformat
@@ -36,8 +37,8 @@ def executed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, runner.Resul
     results = runner.run_all(
         base / "out",
         ledger=url,
-        period_from=None,
-        period_to=None,
+        period_from=date(2021, 1, 1),
+        period_to=date(2023, 12, 31),
         municipality="sandnes",
         jobs=3,
         timeout=300,
@@ -112,6 +113,7 @@ def test_audit_notebook_finds_the_late_events(executed: dict[str, runner.Result]
         str(o.get("data", {}).get("text/plain", "")) + str(o.get("text", ""))
         for c in executed_nb.cells if c.cell_type == "code" for o in c.outputs
     )
+    assert "PERIOD_FROM = '2021-01-01'" in "\n".join(c.source for c in executed_nb.cells)
     assert "Som rapportert: 2023-01-20 09:00:00+00:00" in text
     assert "registrert senere" in text and "trukket tilbake" in text
 
