@@ -26,8 +26,9 @@ test: env lint
 demo: env
 	@mkdir -p $(DEMO_DIR)
 	$(BIN)/hrledger generate --preset sandnes --from 2019 --to 2023 --seed 1 --out $(DEMO_DIR)/sandnes-2019-2023.jsonl --progress
-	rm -f $(DEMO_DIR)/sandnes.sqlite*
-	$(BIN)/hrledger --db $(DEMO_DB) import $(DEMO_DIR)/sandnes-2019-2023.jsonl --progress
+	rm -rf $(DEMO_DIR)/sandnes.sqlite*
+	@echo "recording it as the municipality would have: the 2022 report on 20 Jan 2023, late arrivals on 15 Feb"
+	$(BIN)/python -m ledger.synthetic.history --file $(DEMO_DIR)/sandnes-2019-2023.jsonl --report-year 2022 --out $(DEMO_DIR)/sandnes.sqlite --progress
 	$(BIN)/hrledger --db $(DEMO_DB) verify
 	$(BIN)/hrledger --db $(DEMO_DB) kpi --from 2021-01-01 --to 2022-12-31 --every year --format summary
 	-$(MAKE) notebooks
@@ -41,7 +42,7 @@ lab: env
 
 bench: env
 	$(BIN)/python -m benchmarks.import_speed
-	$(BIN)/python -m benchmarks.rebuild
+	$(BIN)/python -m benchmarks.rebuild --generate --from 2015 --to 2024 --workdir bench-data
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache .mypy_cache .ruff_cache

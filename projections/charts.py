@@ -1970,8 +1970,8 @@ def revision_comparison(
     if now.height == 0:
         return _empty(label)
     every = _granularity(now)
-    when = fmt_date(reported_at) if reported_at is not None else "–"
-    as_reported = f"Som rapportert {when}"
+    when = fmt_date(reported_at) if reported_at is not None else ""
+    as_reported = f"Som rapportert {when}" if when else "Som rapportert"
     as_now = "Slik vi kjenner det nå"
     a = then.select("period_start", pl.col(column).cast(pl.Float64).alias("v")).with_columns(
         pl.lit(as_reported).alias("versjon")
@@ -1995,7 +1995,11 @@ def revision_comparison(
     assert year is not None
     y_then, y_now = _year_value(then, column, year), _year_value(now, column, year)
     small = 0.05 if pct else 0.5
-    if top["d"] is None or top["d"] < small:
+    if reported_at is None:
+        # One recording moment only: nothing was learnt later, say so plainly.
+        text = f"{label}: ledgeren har bare ett registreringstidspunkt – ingenting å sammenligne"
+        sub = ["Sett REPORTED_AT til tidspunktet en rapport ble laget."]
+    elif top["d"] is None or top["d"] < small:
         text = f"{label} er uendret siden rapporteringen {when}"
         sub = []
     else:

@@ -1,7 +1,7 @@
 """Every analyst notebook runs headless against a small generated ledger and makes its charts.
 
 The ledger is Sandnes at 5 % scale, 2021–2023, recorded in two batches
-(``scenario.build_ledger``) so the audit notebook has late sick notes and
+(``ledger.synthetic.history.build_ledger``) so the audit notebook has late sick notes and
 retractions to find.
 """
 
@@ -14,8 +14,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from ledger.synthetic.history import build_ledger
 from projections import notebooks as runner
-from tests.notebooks.scenario import build_ledger
 
 pytestmark = [
     pytest.mark.filterwarnings("ignore::DeprecationWarning"),

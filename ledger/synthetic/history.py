@@ -1,4 +1,4 @@
-"""A generated ledger recorded in two batches, so ``known_at`` has a story to tell.
+"""A generated ledger recorded in three batches, so ``known_at`` has a story to tell.
 
 The synthetic generator writes one file; imported at once, every event gets
 the same recorded time and "as reported" equals "as known now". Here the
@@ -11,18 +11,25 @@ events are recorded the way a municipality's ledger fills up:
    ``report_year`` that had been recorded on the wrong person;
 3. on 20 January after ``year_to``: everything after ``report_year``.
 
-    .venv/bin/python -m tests.notebooks.scenario --preset sandnes --from 2019 --to 2023 \
-        --out /tmp/nb-demo/sandnes.sqlite
+    hrledger generate --preset sandnes --from 2019 --to 2023 --out demo/sandnes.jsonl
+    python -m ledger.synthetic.history --file demo/sandnes.jsonl --out demo/sandnes.sqlite
+
+The ledger's clock is set to those dates while recording (through the
+Python API; the import command always uses the real clock), so the demo
+shows what the municipality knew when it made its annual report. `make demo`
+builds its ledger this way.
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from ledger.application import Ledger
 from ledger.synthetic import generate_lines
@@ -102,13 +109,19 @@ def build_ledger(
     scale: float = 0.05,
     seed: int = 1,
     report_year: int | None = None,
+    lines: Iterable[dict[str, Any]] | None = None,
+    progress: bool = False,
 ) -> str:
-    """Generate ``preset`` and record it in three batches into a new SQLite file; its URL."""
+    """Record `lines` (default: generate ``preset``) in three batches into a new SQLite file.
+
+    Returns the ledger URL.
+    """
     report_year = report_year if report_year is not None else year_to - 1
     url = f"sqlite:///{path.resolve()}"
-    batches = split(
-        generate_lines(preset, year_from, year_to, seed=seed, scale=scale), report_year
+    source = lines if lines is not None else generate_lines(
+        preset, year_from, year_to, seed=seed, scale=scale
     )
+    batches = split(source, report_year)
     stamps = (
         datetime(report_year + 1, 1, 20, 9, 0, tzinfo=UTC),
         datetime(report_year + 1, 2, 15, 9, 0, tzinfo=UTC),
@@ -116,25 +129,42 @@ def build_ledger(
     )
     for batch, at in zip(batches, stamps, strict=True):
         if batch:
-            with Ledger(url, clock=lambda at=at: at) as ledger:
-                ledger.record(batch)
+            with Ledger(url, clock=_fixed(at)) as ledger:
+                result = ledger.record_numbered(enumerate(batch, start=1), progress=progress)
+            if progress:
+                print(f"recorded {result.stored:,} events as known on {at:%Y-%m-%d %H:%M} UTC")
     return url
+
+
+def _fixed(at: datetime) -> Callable[[], datetime]:
+    return lambda: at
+
+
+def _read(path: Path) -> list[dict[str, Any]]:
+    with path.open("rb") as f:
+        return [orjson.loads(line) for line in f if line.strip()]
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--file", type=Path, help="a generated JSON Lines file (default: generate)")
     ap.add_argument("--preset", default="sandnes", choices=["sandnes", "utsira"])
     ap.add_argument("--from", dest="year_from", type=int, default=2019)
     ap.add_argument("--to", dest="year_to", type=int, default=2023)
+    ap.add_argument("--report-year", type=int, help="the annual report's year (default: to − 1)")
     ap.add_argument("--scale", type=float, default=1.0)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--progress", action="store_true")
     a = ap.parse_args()
     a.out.parent.mkdir(parents=True, exist_ok=True)
     if a.out.exists():
         raise SystemExit(f"{a.out} exists; remove it first")
-    url = build_ledger(a.out, preset=a.preset, year_from=a.year_from, year_to=a.year_to,
-                       scale=a.scale, seed=a.seed)
+    url = build_ledger(
+        a.out, preset=a.preset, year_from=a.year_from, year_to=a.year_to, scale=a.scale,
+        seed=a.seed, report_year=a.report_year, progress=a.progress,
+        lines=_read(a.file) if a.file else None,
+    )  # fmt: skip
     print(url)
 
 
