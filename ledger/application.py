@@ -274,7 +274,7 @@ class Ledger:
                     continue
                 stream = stream_of_target
             streams[n] = stream
-            if ev["event_id"] is not None:
+            if targets and ev["event_id"] is not None:  # only retractions look them up
                 in_file[ev["event_id"]] = (stream, ev["type"])
         return streams, problems
 

@@ -15,6 +15,7 @@ import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import parse_qs, urlparse
@@ -70,6 +71,12 @@ class EventStore(Protocol):
 def _chunks(items: Sequence[Any], size: int = 500) -> Iterator[Sequence[Any]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
+
+
+@lru_cache(maxsize=1_000_000)
+def _hex(uid: UUID) -> str:
+    """Cached: one person's hundreds of events need the text form only once."""
+    return uid.hex
 
 
 def _batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
@@ -272,7 +279,7 @@ class SQLiteStore:
                 id_rows = []
                 employments = []
                 for e in chunk:
-                    oid = e.originator_id.hex
+                    oid = _hex(e.originator_id)
                     event_rows.append((pos, oid, e.version, e.topic, e.state))
                     prev = link(prev, pos, oid, e.version, e.topic, e.state)
                     chain_rows.append((pos, prev))
