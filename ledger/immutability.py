@@ -89,11 +89,9 @@ def grants_sql(schema: str, role: str = "hrledger") -> list[str]:
     """GRANTs for a writer role that can read and append, and nothing else.
 
     Run them as the owner after the owner has opened the ledger once (so the
-    tables and triggers exist). PostgreSQL (before 17) lets ``LOCK TABLE …
-    IN EXCLUSIVE MODE`` — how appends keep commit order equal to position
-    order — only to a role holding UPDATE, DELETE or TRUNCATE on the table,
-    so the writer gets UPDATE on ``stored_events``; the trigger refuses every
-    UPDATE whoever issues it, and the writer, owning nothing, cannot disable it.
+    tables and triggers exist). Appends serialise on an advisory lock, so
+    the writer needs no UPDATE right; the trigger refuses every UPDATE and
+    DELETE whoever issues it, and the writer, owning nothing, cannot disable it.
     """
     s = sql.Identifier(schema).as_string()
     r = sql.Identifier(role).as_string()

@@ -2,8 +2,9 @@
 
 The library's recorder creates ``stored_events`` (with its notification id
 sequence and NOTIFY channel, so the library's subscriptions work). Appends
-take the library's own lock (``LOCK TABLE … IN EXCLUSIVE MODE``) so commit
-order equals position order, reserve positions from the sequence, and COPY
+take one advisory lock per schema (as the library's ``LOCK TABLE`` would, but
+without needing UPDATE rights) so commit order equals position order,
+reserve positions from the sequence, and COPY
 the rows: a large import is one transaction and never hits the pipeline-mode
 hang of very large ``save()`` calls.
 """
