@@ -45,6 +45,8 @@ PARENTAL_WOMEN = ((24, 0.0), (27, 0.025), (39, 0.065), (45, 0.022))
 """(upper age bound, yearly probability of a parental leave starting), women."""
 PARENTAL_MEN = ((26, 0.0), (47, 0.015))
 PAID_WELFARE_CAP = 10
+RELIGIOUS_CAP = 2
+"""Religious holidays not on the Norwegian calendar: at most 2 unpaid work-days a year (§8.5)."""
 """Paid welfare work-days per year the generator grants (the handbook allows 12)."""
 WELFARE_CASES = (
     # reason, weight, (min, max) work-days, probability paid
@@ -163,6 +165,7 @@ class Absence:
         last_parental = -10_000
         last_unpaid: int | None = None
         religious = rng.random() < RELIGIOUS_SHARE
+        religious_used: dict[int, int] = {}
         for year in self.years:
             first, last = ordinal(year, 1, 1), ordinal(year, 12, 31)
             segments = self._segments(spans, first, last)
@@ -193,7 +196,8 @@ class Absence:
                               rng.randint(lo, hi), rng.random() < p_paid)  # fmt: skip
             if religious:
                 self._welfare(leaves, spans, paid_welfare, "religious_holiday",
-                              self._random_day(segments), rng.randint(1, 2), False)  # fmt: skip
+                              self._random_day(segments), rng.randint(1, 2), False,
+                              religious_used)  # fmt: skip
             for kind, kind_rate, (lo, hi), p_paid, partial in OTHER_LEAVE:
                 for _ in range(poisson(rng, kind_rate * factor * exposure)):
                     begin = self._random_day(segments)
@@ -217,6 +221,7 @@ class Absence:
     def _welfare(
         self, leaves: list[Leave], spans: list[tuple[int, int]], paid_used: dict[int, int],
         reason: str, start: int, workdays: int, paid: bool,
+        religious_used: dict[int, int] | None = None,
     ) -> None:  # fmt: skip
         """Welfare leave of `workdays` agreed work-days, kept inside one calendar year."""
         while not is_workday(date.fromordinal(start)):
@@ -230,6 +235,14 @@ class Absence:
                 counted += 1
         if paid and paid_used.get(year, 0) + counted > PAID_WELFARE_CAP:
             paid = False
+        # Religious holidays: at most 2 unpaid work-days a calendar year (§8.5); a
+        # late-December draw rolls into January, so count per calendar year.
+        if (
+            reason == "religious_holiday"
+            and religious_used is not None
+            and religious_used.get(year, 0) + counted > RELIGIOUS_CAP
+        ):
+            return
         leave = Leave(start, end, 100, "welfare", paid, reason)
         if self._place(leaves, spans, leave):
             counted = sum(
@@ -237,6 +250,8 @@ class Absence:
             )
             if paid:
                 paid_used[year] = paid_used.get(year, 0) + counted
+            if reason == "religious_holiday" and religious_used is not None:
+                religious_used[year] = religious_used.get(year, 0) + counted
 
     def _emit_leave(self, person: Person, lv: Leave) -> None:
         if lv.end < self.horizon_start:
