@@ -104,6 +104,8 @@ def run_notebook(
     t0 = time.monotonic()
     client = NotebookClient(
         nb,
+        # The kernel listens on loopback only; its "TCP without encryption" warning is noise.
+        extra_arguments=["--IPKernelApp.log_level=ERROR"],
         timeout=timeout,
         kernel_name="python3",
         resources={"metadata": {"path": str(path.parent)}},
