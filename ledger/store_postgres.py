@@ -21,7 +21,7 @@ from psycopg import sql
 
 from ledger.chain import GENESIS, link
 from ledger.errors import StorageError
-from ledger.store import ConcurrentWrite, NewEvent, _chunks, _group_by_stream
+from ledger.store import ConcurrentWrite, NewEvent, _batched, _chunks, _group_by_stream
 
 
 def _conninfo(url: str) -> tuple[str, dict[str, str]]:
@@ -230,16 +230,13 @@ class PostgresStore:
             )
 
     def append(self, events: Iterable[NewEvent]) -> list[int]:
-        """One transaction: lock, reserve positions, COPY rows, chain and index.
+        """One transaction: lock, then per chunk reserve positions and COPY rows, links, ids.
 
         The rules are checked while `events` is consumed (it may be a generator
-        that raises); the rows are collected first because positions are
-        reserved for the whole batch under the lock.
+        that raises): chunks go into the open transaction as they are accepted,
+        so memory stays flat, and anything raised rolls all of it back.
         """
-        events = list(events)
-        if not events:
-            return []
-        employments = [e.employment for e in events if e.employment is not None]
+        written: list[int] = []
         try:
             with self.conn.transaction(), self.conn.cursor() as cur:
                 cur.execute("SET LOCAL lock_timeout = '60s'")
@@ -256,50 +253,56 @@ class PostgresStore:
                     )
                 ).fetchone()
                 prev = bytes(row[0]) if row else GENESIS
-                positions = [
-                    r[0]
-                    for r in cur.execute(
-                        "SELECT nextval(%s) FROM generate_series(1, %s)", (self.seq, len(events))
-                    ).fetchall()
-                ]
-                positions.sort()
-                table = self._t("stored_events")
-                chain_rows = []
-                with cur.copy(
-                    sql.SQL(
-                        "COPY {} (notification_id, originator_id, originator_version, topic, state)"
-                        " FROM STDIN"
-                    ).format(table)
-                ) as copy:
-                    for pos, e in zip(positions, events, strict=True):
-                        copy.write_row((pos, e.originator_id, e.version, e.topic, e.state))
-                        prev = link(prev, pos, e.originator_id.hex, e.version, e.topic, e.state)
-                        chain_rows.append((pos, prev))
-                with cur.copy(
-                    sql.SQL("COPY {} (position, chain_hash) FROM STDIN").format(
-                        self._t("ledger_chain")
-                    )
-                ) as copy:
-                    for r in chain_rows:
-                        copy.write_row(r)
-                with cur.copy(
-                    sql.SQL("COPY {} (event_id, originator_id, stream) FROM STDIN").format(
-                        self._t("ledger_event_ids")
-                    )
-                ) as copy:
-                    for e in events:
-                        copy.write_row((e.event_id, e.originator_id, e.stream))
-                if employments:
-                    cur.executemany(
-                        sql.SQL("INSERT INTO {} VALUES (%s, %s) ON CONFLICT DO NOTHING").format(
-                            self._t("ledger_employments")
-                        ),
-                        list(employments),
-                    )
-                cur.execute(sql.SQL("NOTIFY {}").format(sql.Identifier("stored_events")))
+                for chunk in _batched(events, 20_000):
+                    prev = self._write_chunk(cur, chunk, prev, written)
+                if written:
+                    cur.execute(sql.SQL("NOTIFY {}").format(sql.Identifier("stored_events")))
         except psycopg.errors.UniqueViolation as e:
             raise ConcurrentWrite(str(e)) from None
-        return positions
+        return written
+
+    def _write_chunk(
+        self, cur: psycopg.Cursor[Any], chunk: list[NewEvent], prev: bytes, written: list[int]
+    ) -> bytes:
+        positions = sorted(
+            r[0]
+            for r in cur.execute(
+                "SELECT nextval(%s) FROM generate_series(1, %s)", (self.seq, len(chunk))
+            ).fetchall()
+        )
+        chain_rows = []
+        with cur.copy(
+            sql.SQL(
+                "COPY {} (notification_id, originator_id, originator_version, topic, state)"
+                " FROM STDIN"
+            ).format(self._t("stored_events"))
+        ) as copy:
+            for pos, e in zip(positions, chunk, strict=True):
+                copy.write_row((pos, e.originator_id, e.version, e.topic, e.state))
+                prev = link(prev, pos, e.originator_id.hex, e.version, e.topic, e.state)
+                chain_rows.append((pos, prev))
+        with cur.copy(
+            sql.SQL("COPY {} (position, chain_hash) FROM STDIN").format(self._t("ledger_chain"))
+        ) as copy:
+            for r in chain_rows:
+                copy.write_row(r)
+        with cur.copy(
+            sql.SQL("COPY {} (event_id, originator_id, stream) FROM STDIN").format(
+                self._t("ledger_event_ids")
+            )
+        ) as copy:
+            for e in chunk:
+                copy.write_row((e.event_id, e.originator_id, e.stream))
+        employments = [e.employment for e in chunk if e.employment is not None]
+        if employments:
+            cur.executemany(
+                sql.SQL("INSERT INTO {} VALUES (%s, %s) ON CONFLICT DO NOTHING").format(
+                    self._t("ledger_employments")
+                ),
+                employments,
+            )
+        written.extend(positions)
+        return prev
 
     def close(self) -> None:
         self.conn.close()
