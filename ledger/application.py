@@ -83,48 +83,47 @@ class Ledger:
     def record_numbered(
         self, numbered: Iterable[tuple[int, Any]], *, progress: bool = False
     ) -> RecordResult:
-        problems: list[Problem] = []
-        events: list[tuple[int, dict[str, Any]]] = []
-        for n, raw in numbered:
-            ev, ps = validate_line(raw, n)
-            if ps:
-                problems.extend(ps)
-            elif ev is not None:
-                events.append((n, ev))
-        seen: dict[str, int] = {}
-        for n, ev in events:
-            eid = ev["event_id"]
-            if eid is None:
-                continue
-            if eid in seen:
-                problems.append(
-                    Problem(
-                        n,
-                        f"{eid!r} appears twice in the input (first on line {seen[eid]})",
-                        "event_id",
-                    )
-                )
-            else:
-                seen[eid] = n
         # Millions of small, acyclic objects: the cyclic GC only costs time here.
         gc_was_enabled = gc.isenabled()
         gc.disable()
         try:
-            for attempt in range(MAX_ATTEMPTS):
-                try:
-                    return self._record_checked(events, progress, problems)
-                except ConcurrentWrite:
-                    # Back off with jitter: two clerks saving for one person must both win.
-                    time.sleep(random.uniform(0, 0.02 * 2**attempt))
-                    if attempt == MAX_ATTEMPTS - 1:
-                        raise LedgerError(
-                            "another writer kept changing the same persons; nothing stored, "
-                            "try again"
-                        ) from None
-            raise AssertionError("unreachable")
+            return self._record_all(numbered, progress)
         finally:
             if gc_was_enabled:
                 gc.enable()
+
+    def _record_all(self, numbered: Iterable[tuple[int, Any]], progress: bool) -> RecordResult:
+        problems: list[Problem] = []
+        events: list[tuple[int, dict[str, Any]]] = []
+        seen: dict[str, int] = {}
+        for n, raw in numbered:
+            ev, ps = validate_line(raw, n)
+            if ps:
+                problems.extend(ps)
+                continue
+            if ev is None:
+                continue
+            eid = ev["event_id"]
+            if eid is not None:
+                first = seen.setdefault(eid, n)
+                if first != n:
+                    problems.append(
+                        Problem(n, f"{eid!r} appears twice in the input (first on line {first})",
+                                "event_id")
+                    )  # fmt: skip
+            events.append((n, ev))
+        for attempt in range(MAX_ATTEMPTS):
+            try:
+                return self._record_checked(events, progress, problems)
+            except ConcurrentWrite:
+                # Back off with jitter: two clerks saving for one person must both win.
+                time.sleep(random.uniform(0, 0.02 * 2**attempt))
+                if attempt == MAX_ATTEMPTS - 1:
+                    raise LedgerError(
+                        "another writer kept changing the same persons; nothing stored, "
+                        "try again"
+                    ) from None
+        raise AssertionError("unreachable")
 
     # ------------------------------------------------------------------
     def _record_checked(

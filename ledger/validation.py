@@ -82,6 +82,35 @@ def _compile(f: Field) -> Checker:
             return general(value)
 
         return pct_field
+    if f.kind == "text":
+        limit = MAX_TEXT_LENGTH
+
+        def text_field(value: Any) -> Any:
+            # printable and not blank: certainly fine; anything else gets the full check
+            if (
+                type(value) is str
+                and 0 < len(value) <= limit
+                and value.isprintable()
+                and not value.isspace()
+            ):
+                return value
+            return general(value)
+
+        return text_field
+    if f.kind == "bool":
+
+        def bool_field(value: Any) -> Any:
+            return value if value is True or value is False else general(value)
+
+        return bool_field
+    if f.kind == "money":
+
+        def money_field(value: Any) -> Any:
+            if (type(value) is int or type(value) is float) and 0 < value < 100_000_000:
+                return value
+            return general(value)
+
+        return money_field
     return general
 
 

@@ -20,23 +20,25 @@ from ledger.rules.sick_leave import check_sick_day
 Refusal = tuple[str | None, str]
 
 
+_PERSON_RULES = {
+    "hired": lambda ev, st, _p: check_hire(ev, st),
+    "terminated": lambda ev, st, _p: check_termination(ev, st),
+    "position_changed": lambda ev, st, _p: check_employment_change(ev, st),
+    "transferred": lambda ev, st, _p: check_employment_change(ev, st),
+    "salary_changed": lambda ev, st, _p: check_employment_change(ev, st),
+    "sick_day": check_sick_day,
+    "leave": check_leave,
+}
+
+
 def check(ev: dict[str, Any], state: PersonState | DeviationState, policy: Policy) -> list[Refusal]:
     t = ev["type"]
     if t == "retracted":
         return check_retraction(ev, state)
     if isinstance(state, DeviationState):
         return check_deviation(ev, state)
-    if t == "hired":
-        return check_hire(ev, state)
-    if t == "terminated":
-        return check_termination(ev, state)
-    if t in ("position_changed", "transferred", "salary_changed"):
-        return check_employment_change(ev, state)
-    if t == "sick_day":
-        return check_sick_day(ev, state, policy)
-    if t == "leave":
-        return check_leave(ev, state, policy)
-    return []
+    rule = _PERSON_RULES.get(t)
+    return rule(ev, state, policy) if rule is not None else []
 
 
 __all__ = ["Refusal", "check"]
