@@ -54,6 +54,8 @@ class PersonState:
     facts: dict[str, str] = field(default_factory=dict)
     """event id → type, for every live (not retracted) event of this person."""
     retracted: set[str] = field(default_factory=set)
+    retractions: set[str] = field(default_factory=set)
+    """Event ids of the retractions themselves (they cannot be retracted in turn)."""
 
     # -- queries -------------------------------------------------------
     def active_on(self, day: str) -> bool:
@@ -73,6 +75,7 @@ class PersonState:
         if t == "retracted":
             self._retract(ev["target_event_id"])
             self.retracted.add(ev["target_event_id"])
+            self.retractions.add(eid)
             return
         self.facts[eid] = t
         if t == "hired":
@@ -138,6 +141,7 @@ class PersonState:
             "leaves": {k: vars(v) for k, v in self.leaves.items()},
             "facts": self.facts,
             "retracted": sorted(self.retracted),
+            "retractions": sorted(self.retractions),
         }
 
     @classmethod
@@ -156,6 +160,7 @@ class PersonState:
             leaves={k: Leave(**v) for k, v in data["leaves"].items()},
             facts=data["facts"],
             retracted=set(data["retracted"]),
+            retractions=set(data.get("retractions", [])),
         )
 
 
@@ -170,12 +175,14 @@ class DeviationState:
     closed: tuple[str, str] | None = None
     facts: dict[str, str] = field(default_factory=dict)
     retracted: set[str] = field(default_factory=set)
+    retractions: set[str] = field(default_factory=set)
 
     def apply(self, ev: dict[str, Any]) -> None:
         self.version += 1
         if ev["type"] == "retracted":
             target = ev["target_event_id"]
             self.retracted.add(target)
+            self.retractions.add(ev["event_id"])
             t = self.facts.pop(target, None)
             if t == "hms_deviation":
                 self.reported = None

@@ -13,6 +13,14 @@ def check_retraction(ev: dict[str, Any], state: PersonState | DeviationState) ->
     target = ev["target_event_id"]
     if target in state.retracted:
         return [("target_event_id", f"event {target} is already retracted")]
+    if target in state.retractions:
+        return [
+            (
+                "target_event_id",
+                f"event {target} is itself a retraction and cannot be retracted; to restore "
+                "the fact, record it again as a new event",
+            )
+        ]
     if target not in state.facts:
         return [("target_event_id", f"event {target} does not exist in the ledger")]
     if isinstance(state, PersonState) and state.facts[target] == "hired":

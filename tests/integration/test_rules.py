@@ -246,3 +246,10 @@ def test_malformed_fields_name_the_line_and_field(
     msg = refused(ledger, [hired(employee_id="E0", employment_id="A0"), hired(**override)])
 
     assert f"2: {field}:" in msg and fragment in msg
+
+
+def test_a_retraction_cannot_itself_be_retracted(ledger: Ledger) -> None:
+    ledger.record([hired(), sick("2021-03-01", event_id="s1")])
+    ledger.record([retracted("s1", event_id="r1")])
+
+    refused(ledger, [retracted("r1")], "r1 is itself a retraction", "record it again")
