@@ -65,10 +65,36 @@ def suppress_small(
         [(pl.col(c) > 0) & (pl.col(c) < threshold) for c in count_cols]
     ).fill_null(False)
     prior = pl.col("suppressed") if "suppressed" in df.columns else pl.lit(False)
+    hidden = [*value_cols, *count_cols]  # the counts are values too: hide them as well
     return df.with_columns(
-        *[pl.when(small).then(None).otherwise(pl.col(c)).alias(c) for c in value_cols],
+        *[pl.when(small).then(None).otherwise(pl.col(c)).alias(c) for c in hidden],
         (prior | small).alias("suppressed"),
     )
+
+
+COMPLEMENTED_TABLES = ("level", "part_time")
+"""Count tables whose groups add up to the published gender balance."""
+
+
+def suppress_complements(
+    df: pl.DataFrame, count_cols: list[str], value_cols: list[str]
+) -> pl.DataFrame:
+    """When one group of a table is hidden, hide the next smallest too.
+
+    Otherwise the hidden cell is the published total minus the others
+    (1 woman leader = 6 women − 5 women in other positions).
+    """
+    rows = df.to_dicts()
+    for table in COMPLEMENTED_TABLES:
+        mine = [r for r in rows if r["table"] == table]
+        hidden = [r for r in mine if r["suppressed"]]
+        shown = [r for r in mine if not r["suppressed"]]
+        if len(hidden) == 1 and shown:
+            partner = min(shown, key=lambda r: sum((r[c] or 0) for c in count_cols))
+            for c in (*count_cols, *value_cols):
+                partner[c] = None
+            partner["suppressed"] = True
+    return pl.DataFrame(rows, schema=df.schema)
 
 
 def _counts(table: str, df: pl.DataFrame, group: pl.Expr, unit: str) -> pl.DataFrame:
@@ -192,5 +218,6 @@ def equality_report(
         .drop("_o", "_t")
     )
     if suppress:
-        out = suppress_small(out, ["n_women", "n_men"], ["women", "men", "total", "women_pct"])
+        counts, values = ["n_women", "n_men"], ["women", "men", "total", "women_pct"]
+        out = suppress_complements(suppress_small(out, counts, values), counts, values)
     return out.match_to_schema(REPORT_SCHEMA)

@@ -265,8 +265,8 @@ def person_day_key(person: str = "employee_id", day: str = "date") -> pl.Expr:
 def sick_days(sick: pl.DataFrame) -> pl.DataFrame:
     """One sick day per person and date (the last recorded, should the ledger hold two).
 
-    The write side refuses a second sick day for a person and date, so this is
-    a cheap check; ``source.effective`` applies it once per query state.
+    The write side refuses a second sick day for a person and date, so queries
+    skip this (``source.effective`` relies on it); it guards data from elsewhere.
     """
     if not sick.select(person_day_key().is_duplicated().any()).item():
         return sick

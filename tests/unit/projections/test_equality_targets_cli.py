@@ -60,6 +60,9 @@ def test_equality_report(ledger: Ledger) -> None:
     pub = equality_report(effective(ledger.facts()), 2025)
     assert table(pub, "level")["leader"]["women"] is None
     assert table(pub, "level")["leader"]["suppressed"] is True
+    # the count itself is hidden too, and so is its complement: 6 women − 5 others = 1 leader
+    assert table(pub, "level")["leader"]["n_women"] is None
+    assert table(pub, "level")["other"]["n_women"] is None
     assert table(pub, "gender_balance")["all"]["women"] == 6.0
 
 
