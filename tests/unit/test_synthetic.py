@@ -18,7 +18,7 @@ from typing import Any
 import orjson
 import pytest
 
-from ledger.calendar import count_workdays
+from ledger.calendar import add_months, count_workdays
 from ledger.synthetic import generate, generate_lines
 
 BIG = date(9999, 12, 30)
@@ -58,16 +58,6 @@ WELFARE_CAPS = {"family_illness": 5, "bereavement": 5, "kindergarten_start": 3,
 def _d(value: Any) -> date:
     assert isinstance(value, str) and len(value) == 10, value
     return date.fromisoformat(value)
-
-
-def _add_months(d: date, months: int) -> date:
-    y, m = divmod(d.month - 1 + months, 12)
-    for day in (d.day, 30, 29, 28):
-        try:
-            return date(d.year + y, m + 1, day)
-        except ValueError:
-            continue
-    raise ValueError(d)
 
 
 def _pct_ok(v: Any) -> bool:
@@ -276,9 +266,9 @@ def check_rules(lines: list[dict[str, Any]]) -> list[str]:
                     if reason == "religious_holiday":
                         religious_by_year[year] += share
             if lv["kind"] == "unpaid":
-                if b > _add_months(a, 12) - timedelta(days=1):
+                if b > add_months(a, 12) - timedelta(days=1):
                     bad(n, "unpaid leave over 12 months")
-                if any(_add_months(s, 60) > a for s in unpaid_starts):
+                if any(add_months(s, 60) > a for s in unpaid_starts):
                     bad(n, "unpaid leave twice within 5 years")
                 unpaid_starts.append(a)
         for year, used in paid_by_year.items():
