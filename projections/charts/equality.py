@@ -226,6 +226,14 @@ def pay_ratio_trend(kpi: pl.DataFrame) -> Chart:
     )
 
 
+def _count(frame: pl.DataFrame, col: str) -> int | None:
+    """The count of a one-row table; 0 when the table is empty, None when suppressed."""
+    if frame.height == 0:
+        return 0
+    v = frame[col][0]
+    return None if v is None else int(v)
+
+
 def parttime_and_temporary_by_gender(report: pl.DataFrame, year: int | None = None) -> Chart:
     """Deltid (share of employments) and midlertidig (share of persons) per kjønn (§ 26)."""
     pt = _report(report, "part_time")
@@ -247,8 +255,9 @@ def parttime_and_temporary_by_gender(report: pl.DataFrame, year: int | None = No
         emps = float(pt[ncol].sum())
         persons = float(bal[ncol].sum())
         part = pt.filter(pl.col("group") == "part_time")
-        n_part = int(part[ncol][0]) if part.height else 0
-        n_tmp = int(tmp[ncol][0]) if tmp.height else 0
+        # A suppressed cell has no count (None): show it as hidden, never as a number.
+        n_part = _count(part, ncol)
+        n_tmp = _count(tmp, ncol)
         rows.append(
             {
                 "kjønn": label,
@@ -262,8 +271,10 @@ def parttime_and_temporary_by_gender(report: pl.DataFrame, year: int | None = No
             {
                 "kjønn": label,
                 "mål": "Midlertidig (av ansatte)",
-                "andel": None if 0 < n_tmp < MIN_CELL else share(tmp, "temporary", ncol, persons),
-                "antall": n_tmp if not 0 < n_tmp < MIN_CELL else None,
+                "andel": None
+                if n_tmp is None or 0 < n_tmp < MIN_CELL
+                else share(tmp, "temporary", ncol, persons),
+                "antall": None if n_tmp is None or 0 < n_tmp < MIN_CELL else n_tmp,
                 "av": int(persons),
             }
         )
@@ -332,6 +343,8 @@ def parental_leave_weeks(report: pl.DataFrame, year: int | None = None) -> Chart
     when = f" i {year}" if year is not None else ""
 
     def part(one: str, many: str, n: int | None, weeks: float | None) -> str:
+        if n is None:
+            return f"{many} skjult (færre enn {MIN_CELL})"
         if not n:
             return f"ingen {many}"
         who = f"{fmt_int(n)} {one if n == 1 else many}"

@@ -435,6 +435,21 @@ def test_parttime_temporary_and_parental_leave() -> None:
     assert "Foreldrepermisjon i 2022" in title(spec(charts.parental_leave_weeks(hidden, 2022)))
 
 
+def test_suppressed_counts_are_shown_as_hidden_not_as_numbers() -> None:
+    """A published report hides the counts of small cells (None), not just the values."""
+    tiny = pl.col("table").is_in(["temporary", "parental_leave"])
+    r = equality_report().with_columns(
+        pl.when(tiny).then(None).otherwise(pl.col("n_men")).alias("n_men"),
+        pl.when(tiny).then(None).otherwise(pl.col("men")).alias("men"),
+    )
+
+    d = spec(charts.parttime_and_temporary_by_gender(r, 2022))
+    p = spec(charts.parental_leave_weeks(r, 2022))
+
+    assert title(d).startswith("57 % av kvinnenes arbeidsforhold er deltid")
+    assert "menn skjult (færre enn 5)" in title(p)
+
+
 # --------------------------------------------------------------- 06 revisjon
 
 
