@@ -446,3 +446,22 @@ def kpi_table(
         ],
     )
     return out
+
+
+def yearly_long(kpi: pl.DataFrame, labels: dict[str, str], key: str, value: str) -> pl.DataFrame:
+    """Sum the labelled KPI columns per year, one row per (year, label), in catalogue order.
+
+    The category and duration-band charts both show counts per year from a
+    monthly frame; ``order`` keeps the catalogue's order for stacking.
+    """
+    cols = [c for c in labels if c in kpi.columns]
+    return (
+        kpi.group_by(pl.col("period_start").dt.year().cast(pl.String).alias("år"))
+        .agg(pl.col(cols).sum())
+        .unpivot(index="år", on=cols, variable_name=key, value_name=value)
+        .with_columns(
+            pl.col(key).replace_strict(list(labels), list(range(len(labels)))).alias("order"),
+            pl.col(key).replace(labels),
+        )
+        .sort("år", "order")
+    )

@@ -29,7 +29,16 @@ from projections.charts.common import (
     fmt_num,
     fmt_pct,
     suppress_small_cells,
+    yearly_long,
 )
+
+_KIND_COLOR = alt.Color(
+    "kind:N",
+    title=None,
+    legend=alt.Legend(orient="bottom"),
+    scale=alt.Scale(domain=["HMS-avvik i alt", "Personskader"], range=[MAIN_COLOR, TARGET_COLOR]),
+)
+"""All deviations in the main colour, personal injuries in the alarm colour."""
 
 
 def hms_by_year(kpi: pl.DataFrame) -> Chart:
@@ -65,14 +74,7 @@ def hms_by_year(kpi: pl.DataFrame) -> Chart:
         y=alt.Y("antall:Q", title="Antall"),
     )
     bars = base.mark_bar().encode(
-        color=alt.Color(
-            "kind:N",
-            title=None,
-            legend=alt.Legend(orient="bottom"),
-            scale=alt.Scale(
-                domain=["HMS-avvik i alt", "Personskader"], range=[MAIN_COLOR, TARGET_COLOR]
-            ),
-        ),
+        color=_KIND_COLOR,
         tooltip=[
             alt.Tooltip("år:O", title="År"),
             alt.Tooltip("kind:N", title=""),
@@ -126,14 +128,7 @@ def hms_monthly(kpi: pl.DataFrame) -> Chart:
         .encode(
             x=_x_period("month"),
             y=alt.Y("antall:Q", title="Antall per måned"),
-            color=alt.Color(
-                "kind:N",
-                title=None,
-                legend=alt.Legend(orient="bottom"),
-                scale=alt.Scale(
-                    domain=["HMS-avvik i alt", "Personskader"], range=[MAIN_COLOR, TARGET_COLOR]
-                ),
-            ),
+            color=_KIND_COLOR,
             tooltip=[
                 alt.Tooltip("periode:N", title="Måned"),
                 alt.Tooltip("kind:N", title=""),
@@ -149,16 +144,7 @@ def hms_by_category(kpi: pl.DataFrame) -> Chart:
     cols = [c for c in HMS_CATEGORIES if c in kpi.columns]
     if kpi.height == 0 or not cols:
         return _empty("HMS-avvik per kategori")
-    data = (
-        kpi.group_by(pl.col("period_start").dt.year().cast(pl.String).alias("år"))
-        .agg(pl.col(cols).sum())
-        .unpivot(index="år", on=cols, variable_name="cat", value_name="antall")
-        .with_columns(
-            pl.col("cat").replace_strict(list(HMS_CATEGORIES), list(range(5))).alias("order"),
-            pl.col("cat").replace(HMS_CATEGORIES),
-        )
-        .sort("år")
-    )
+    data = yearly_long(kpi, HMS_CATEGORIES, "cat", "antall")
     year = str(data["år"].max())
     last = data.filter(pl.col("år") == year).sort("antall", descending=True)
     tot = int(last["antall"].sum())

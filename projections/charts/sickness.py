@@ -36,6 +36,7 @@ from projections.charts.common import (
     fmt_int,
     fmt_pct,
     suppress_small_cells,
+    yearly_long,
 )
 
 
@@ -148,16 +149,7 @@ def sickness_duration_bands(kpi: pl.DataFrame) -> Chart:
     cols = [c for c in DURATION_BANDS if c in kpi.columns]
     if kpi.height == 0 or not cols:
         return _empty("Sykefravær etter varighet")
-    data = (
-        kpi.group_by(pl.col("period_start").dt.year().cast(pl.String).alias("år"))
-        .agg(pl.col(cols).sum())
-        .unpivot(index="år", on=cols, variable_name="band", value_name="tilfeller")
-        .with_columns(
-            pl.col("band").replace_strict(list(DURATION_BANDS), list(range(4))).alias("order"),
-            pl.col("band").replace(DURATION_BANDS),
-        )
-        .sort("år", "order")
-    )
+    data = yearly_long(kpi, DURATION_BANDS, "band", "tilfeller")
     year = str(data["år"].max())
     last = data.filter(pl.col("år") == year)
     total = int(last["tilfeller"].sum())
