@@ -25,9 +25,11 @@ from tqdm import tqdm
 from ledger.domain_events import TOPIC_BY_TYPE
 from ledger.errors import ImportRefused, LedgerError, Problem
 from ledger.events import EVENT_TYPES
+from ledger.keys import Keyring, require_master_key
 from ledger.person import DeviationState, PersonState
 from ledger.policy import Policy, load_policy
 from ledger.rules import check
+from ledger.sealing import open_event, open_snapshot, seal_event, seal_snapshot
 from ledger.store import ConcurrentWrite, EventStore, NewEvent, open_store
 from ledger.streams import deviation_stream, person_stream, stream_uuid
 from ledger.validation import validate_line
@@ -120,8 +122,7 @@ class Ledger:
                 time.sleep(random.uniform(0, 0.02 * 2**attempt))
                 if attempt == MAX_ATTEMPTS - 1:
                     raise LedgerError(
-                        "another writer kept changing the same persons; nothing stored, "
-                        "try again"
+                        "another writer kept changing the same persons; nothing stored, try again"
                     ) from None
         raise AssertionError("unreachable")
 
@@ -144,7 +145,8 @@ class Ledger:
 
         streams, problems = self._resolve_streams(todo)
         problems.extend(malformed or [])
-        states, snapshot_versions = self._load_states(set(streams.values()))
+        ring = self._keyring(todo, streams)
+        states, snapshot_versions = self._load_states(set(streams.values()), ring)
         recorded_at = self.clock()
         touched: dict[str, State] = {}
         stored = 0
@@ -163,7 +165,12 @@ class Ledger:
                 if stream is None:
                     continue  # its problem is already listed
                 state = states[stream]
-                refusals = check(ev, state, policy)
+                owner = _owner(stream, ev)
+                refusals: list[tuple[str | None, str]]
+                if owner is not None and ring.erased(owner):
+                    refusals = [("employee_id", _erased_message(owner))]
+                else:
+                    refusals = check(ev, state, policy)
                 if refusals:
                     problems.extend(Problem(n, msg, field) for field, msg in refusals)
                     continue
@@ -182,7 +189,7 @@ class Ledger:
                     stream_uuid(stream),
                     state.version,
                     TOPIC_BY_TYPE[t],
-                    orjson.dumps(ev),
+                    orjson.dumps(seal_event(ev, ring, owner)),
                     ev["event_id"],
                     stream,
                     (ev["employment_id"], ev["employee_id"]) if t == "hired" else None,
@@ -194,8 +201,8 @@ class Ledger:
             for _ in accepted():
                 pass  # collect every problem of the file, nothing is written
             raise ImportRefused(problems)
-        positions = store.append(accepted())
-        self._snapshot(touched, snapshot_versions)
+        positions = store.append(accepted(), ring.new_rows)
+        self._snapshot(touched, snapshot_versions, ring)
         span = (positions[0], positions[-1]) if positions else None
         return RecordResult(stored, skipped, recorded_at, span)
 
@@ -277,7 +284,21 @@ class Ledger:
                 in_file[ev["event_id"]] = (stream, ev["type"])
         return streams, problems
 
-    def _load_states(self, streams: set[str]) -> tuple[dict[str, State], dict[str, int]]:
+    def _keyring(self, todo: list[tuple[int, dict[str, Any]]], streams: dict[int, str]) -> Keyring:
+        """The keys of every person the lines touch; writing needs the master key."""
+        require_master_key()
+        if self._empty:
+            return Keyring({}, require_master_key())
+        persons = {s.removeprefix("person:") for s in streams.values() if s.startswith("person:")}
+        persons.update(
+            ev["employee_id"] for _, ev in todo if ev["type"] == "hms_deviation"
+            and ev["employee_id"] is not None
+        )  # fmt: skip
+        return Keyring.load(self.store, persons)
+
+    def _load_states(
+        self, streams: set[str], ring: Keyring
+    ) -> tuple[dict[str, State], dict[str, int]]:
         ids = {stream_uuid(s): s for s in streams}
         snaps = self.store.snapshots(list(ids)) if not self._empty else {}
         states: dict[str, State] = {}
@@ -285,9 +306,12 @@ class Ledger:
         for uid, stream in ids.items():
             state: State
             snap = snaps.get(uid)
+            data = open_snapshot(snap[1], ring, stream) if snap is not None else None
+            if data is None:
+                snaps.pop(uid, None)
             if stream.startswith("person:"):
-                if snap is not None:
-                    state = PersonState.from_snapshot(orjson.loads(snap[1]))
+                if data is not None:
+                    state = PersonState.from_snapshot(data)
                 else:
                     state = PersonState(stream.removeprefix("person:"))
             else:
@@ -298,11 +322,17 @@ class Ledger:
             state = states[ids[uid]]
             for version, raw in rows:
                 if version > state.version:
-                    state.apply(orjson.loads(raw))
+                    ev = orjson.loads(raw)
+                    if not open_event(ev, ring):
+                        state.version = version  # an erased person's sealed fact: unreadable
+                        continue
+                    state.apply(ev)
         snapshot_versions = {ids[uid]: v for uid, (v, _) in snaps.items()}
         return states, snapshot_versions
 
-    def _snapshot(self, touched: dict[str, State], snapshot_versions: dict[str, int]) -> None:
+    def _snapshot(
+        self, touched: dict[str, State], snapshot_versions: dict[str, int], ring: Keyring
+    ) -> None:
         """Snapshot persons whose stream grew by SNAPSHOT_EVERY since their last snapshot."""
         rows: list[tuple[UUID, int, str, bytes]] = []
         for stream, state in touched.items():
@@ -314,8 +344,27 @@ class Ledger:
                         stream_uuid(stream),
                         state.version,
                         SNAPSHOT_TOPIC,
-                        orjson.dumps(state.to_snapshot()),
+                        seal_snapshot(
+                            orjson.dumps(state.to_snapshot()), ring, state.employee_id, stream
+                        ),
                     )
                 )
         if rows:
             self.store.save_snapshots(rows)
+
+
+def _owner(stream: str, ev: dict[str, Any]) -> str | None:
+    """The employee whose key seals this event's shreddable fields."""
+    if stream.startswith("person:"):
+        return stream.removeprefix("person:")
+    if ev["type"] == "hms_deviation":
+        owner: str | None = ev["employee_id"]
+        return owner
+    return None
+
+
+def _erased_message(employee_id: str) -> str:
+    return (
+        f"employee {employee_id} was erased (GDPR art. 17, docs/privacy.md); nothing more can "
+        "be recorded for them — record a returning employee under a new employee id"
+    )

@@ -206,7 +206,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-EXTENSIONS = ("projections.cli", "ledger.audit_cli", "ledger.privacy_cli")
+EXTENSIONS = ("projections.cli", "ledger.audit_cli", "ledger.privacy_cli", "projections.erase_cli")
 """Modules that add commands; each owns its commands (read side, audit, privacy)."""
 
 

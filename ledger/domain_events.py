@@ -109,6 +109,19 @@ class Retracted(LedgerEvent):
     reason: str
 
 
+class Erased(LedgerEvent):
+    """`hrledger erase`: the person's key was destroyed (GDPR art. 17)."""
+
+    employee_id: str
+    reason: str
+
+
+class StatisticsFrozen(LedgerEvent):
+    """An erased person's share of past sickness KPIs, sealed with the ledger key."""
+
+    sealed_stats: str
+
+
 CLASS_BY_TYPE: dict[str, type[LedgerEvent]] = {
     "hired": Hired,
     "position_changed": PositionChanged,
@@ -120,6 +133,8 @@ CLASS_BY_TYPE: dict[str, type[LedgerEvent]] = {
     "hms_deviation_closed": HmsDeviationClosed,
     "terminated": Terminated,
     "retracted": Retracted,
+    "erased": Erased,
+    "statistics_frozen": StatisticsFrozen,
 }
 
 TOPIC_BY_TYPE: dict[str, str] = {

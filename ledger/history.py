@@ -13,13 +13,15 @@ from typing import Any
 
 import orjson
 
+from ledger.keys import Keyring
+from ledger.sealing import open_event
 from ledger.store import EventStore
 from ledger.streams import person_stream, stream_uuid
 
 _DETAIL_FIELDS = (
     "employment_id", "sector", "unit", "position", "employment_type", "position_pct",
     "annual_salary", "reason", "kind", "paid", "leave_pct", "welfare_reason", "certificate",
-    "grade_pct", "target_event_id",
+    "grade_pct", "target_event_id", "birth_date", "note",
 )  # fmt: skip
 
 
@@ -49,6 +51,9 @@ def person_history(
     uid = stream_uuid(person_stream(employee_id))
     rows = store.stream_rows({uid: 0}).get(uid, [])
     events = [(v, orjson.loads(s)) for v, s in rows]
+    ring = Keyring.load(store, [employee_id])
+    for _, e in events:
+        open_event(e, ring, mark_erased=True)
     if known_at is not None:
         events = [
             (v, e) for v, e in events

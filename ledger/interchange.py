@@ -16,6 +16,8 @@ import orjson
 
 from ledger.application import Ledger, RecordResult
 from ledger.errors import ImportRefused, LedgerError, Problem, StorageError
+from ledger.keys import Keyring
+from ledger.sealing import open_event
 from ledger.store import EventStore
 from ledger.validation import InvalidJson
 
@@ -108,8 +110,13 @@ def _storage_failure(ledger: Ledger, before: int | None, error: Exception) -> st
     return f"the ledger could not be written ({text}); {outcome}; {hint}"
 
 
-def stored_to_line(state: bytes, position: int) -> dict[str, Any]:
+INTERNAL_TYPES = ("statistics_frozen",)
+"""Stored, but not interchange lines: sealed statistics kept by an erasure."""
+
+
+def stored_to_line(state: bytes, position: int, ring: Keyring) -> dict[str, Any]:
     ev: dict[str, Any] = orjson.loads(state)
+    open_event(ev, ring, mark_erased=True)
     stamp = ev.pop("timestamp")
     ev["recorded_at"] = stamp["_data_"]
     ev["ledger_position"] = position
@@ -117,13 +124,16 @@ def stored_to_line(state: bytes, position: int) -> dict[str, Any]:
 
 
 def iter_events(store: EventStore) -> Iterator[dict[str, Any]]:
+    ring = Keyring.load(store)
     after = 0
     while True:
         rows = store.read_rows(after, PAGE)
         if not rows:
             return
         for position, state in rows:
-            yield stored_to_line(state, position)
+            line = stored_to_line(state, position, ring)
+            if line["type"] not in INTERNAL_TYPES:
+                yield line
         after = rows[-1][0]
 
 

@@ -72,6 +72,8 @@ class PersonState:
         t = ev["type"]
         eid = ev["event_id"]
         self.version += 1
+        if t == "erased":
+            return  # the person's key is gone; `ledger.application` refuses what follows
         if t == "retracted":
             self._retract(ev["target_event_id"])
             self.retracted.add(ev["target_event_id"])

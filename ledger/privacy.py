@@ -191,6 +191,7 @@ LEDGER_TABLES = (
     "ledger_chain",
     "ledger_event_ids",
     "ledger_employments",
+    "ledger_person_keys",
 )
 APPEND_TABLES = ("stored_events", "ledger_chain", "ledger_event_ids", "ledger_employments")
 
@@ -199,9 +200,10 @@ def setup_roles(url: str, analyst_role: str, hr_role: str, *, login: bool = Fals
     """Create (if missing) and grant the analyst and HR roles on the ledger's schema.
 
     HR: read every ledger table, append events (INSERT; never UPDATE or
-    DELETE: the log is immutable). Analyst: USAGE on the schema only, and
-    every right on the ledger tables revoked, so person-level events (sick
-    days among them) cannot be read; analysts get published aggregates.
+    DELETE: the log is immutable), add and destroy person keys (erasure).
+    Analyst: USAGE on the schema only, and every right on the ledger tables
+    revoked, so person-level events (sick days among them) cannot be read;
+    analysts get published aggregates.
     Returns the statements run, for the operator's log.
     """
     from urllib.parse import parse_qs, urlparse
@@ -255,8 +257,14 @@ def setup_roles(url: str, analyst_role: str, hr_role: str, *, login: bool = Fals
             run(sql.SQL("GRANT SELECT ON {} TO {}").format(tables, hr))
             run(sql.SQL("GRANT INSERT ON {} TO {}").format(appends, hr))
             run(
-                sql.SQL("GRANT INSERT ON {}.{} TO {}").format(
+                sql.SQL("GRANT INSERT, DELETE ON {}.{} TO {}").format(
                     s, sql.Identifier("stored_snapshots"), hr
+                )
+            )
+            # new persons get a key; `hrledger erase` destroys one (an UPDATE of the key row)
+            run(
+                sql.SQL("GRANT INSERT, UPDATE ON {}.{} TO {}").format(
+                    s, sql.Identifier("ledger_person_keys"), hr
                 )
             )
             run(sql.SQL("GRANT USAGE ON ALL SEQUENCES IN SCHEMA {} TO {}").format(s, hr))

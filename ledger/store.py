@@ -23,6 +23,7 @@ from uuid import UUID
 
 from ledger.chain import GENESIS, link
 from ledger.errors import StorageError
+from ledger.keys import LEDGER_KEY_ID, KeyRow
 
 ENV_URL = "HRLEDGER_DB"
 DEFAULT_SQLITE_FILE = "hrledger.sqlite"
@@ -46,6 +47,18 @@ class NewEvent:
     """(employment id, employee id) when the event is a hire."""
 
 
+@dataclass(frozen=True, slots=True)
+class Erasure:
+    """Destroy a person's data key and drop their snapshots, with the erasure event."""
+
+    employee_id: str
+    stream_id: UUID
+    erased_at: str
+    tombstone: str
+    """A fresh key id for the row that remembers the erasure: sealed values keep
+    pointing at the old id, which then names nothing."""
+
+
 class ConcurrentWrite(Exception):
     """Another writer stored events for the same stream or id meanwhile: retry."""
 
@@ -64,7 +77,13 @@ class EventStore(Protocol):
     def stream_rows(self, after: dict[UUID, int]) -> dict[UUID, list[tuple[int, bytes]]]: ...
     def snapshots(self, ids: Sequence[UUID]) -> dict[UUID, tuple[int, bytes]]: ...
     def save_snapshots(self, rows: Sequence[tuple[UUID, int, str, bytes]]) -> None: ...
-    def append(self, events: Iterable[NewEvent]) -> list[int]: ...
+    def key_rows(self, employee_ids: Iterable[str] | None = None) -> list[KeyRow]: ...
+    def append(
+        self,
+        events: Iterable[NewEvent],
+        new_keys: Sequence[KeyRow] = (),
+        erasure: Erasure | None = None,
+    ) -> list[int]: ...
     def close(self) -> None: ...
 
 
@@ -132,6 +151,8 @@ class SQLiteStore:
                 self.conn = _open_read_only(path)
             self.conn.execute("PRAGMA busy_timeout = 60000")
             self.conn.execute("PRAGMA cache_size = -65536")  # 64 MB: big imports touch many pages
+            # an erased person's key must not survive in a free page of the file
+            self.conn.execute("PRAGMA secure_delete = ON")
             if create:
                 self._create_own_tables()
         except Exception as e:  # the library wraps sqlite3 errors in its own classes
@@ -164,6 +185,10 @@ class SQLiteStore:
         c.execute(
             "CREATE TABLE IF NOT EXISTS ledger_employments "
             "(employment_id TEXT PRIMARY KEY, employee_id TEXT NOT NULL) WITHOUT ROWID"
+        )
+        c.execute(
+            "CREATE TABLE IF NOT EXISTS ledger_person_keys (key_id TEXT PRIMARY KEY, "
+            "employee_id TEXT UNIQUE, wrapped BLOB, created_at TEXT NOT NULL, erased_at TEXT)"
         )
 
     def max_position(self) -> int:
@@ -245,6 +270,20 @@ class SQLiteStore:
         )
         return {UUID(oid): (v, bytes(s)) for oid, v, s in rows}
 
+    def key_rows(self, employee_ids: Iterable[str] | None = None) -> list[KeyRow]:
+        base = "SELECT key_id, employee_id, wrapped, created_at, erased_at FROM ledger_person_keys"
+        try:
+            if employee_ids is None:
+                rows = self.conn.execute(base).fetchall()
+            else:
+                rows = self._select_in(base + " WHERE employee_id IN ({marks})", list(employee_ids))
+                rows += self.conn.execute(base + " WHERE key_id = ?", (LEDGER_KEY_ID,)).fetchall()
+        except sqlite3.OperationalError as e:
+            if "no such table" in str(e):
+                return []  # a ledger from before sealing, opened read-only
+            raise
+        return [KeyRow(k, emp, None if w is None else bytes(w), c, x) for k, emp, w, c, x in rows]
+
     def save_snapshots(self, rows: Sequence[tuple[UUID, int, str, bytes]]) -> None:
         self.conn.execute("BEGIN IMMEDIATE")
         try:
@@ -257,8 +296,16 @@ class SQLiteStore:
             self.conn.execute("ROLLBACK")
             raise
 
-    def append(self, events: Iterable[NewEvent]) -> list[int]:
+    def append(
+        self,
+        events: Iterable[NewEvent],
+        new_keys: Sequence[KeyRow] = (),
+        erasure: Erasure | None = None,
+    ) -> list[int]:
         """Store events, their chain links and index rows in one transaction.
+
+        ``new_keys`` (read after the events are consumed: a rule-checking
+        generator adds to it) and ``erasure`` commit with the events or not at all.
 
         `events` may be a generator that checks rules as it goes: rows are
         written in chunks inside the open transaction, and anything it raises
@@ -295,7 +342,23 @@ class SQLiteStore:
                 c.executemany("INSERT INTO ledger_chain VALUES (?,?)", chain_rows)
                 c.executemany("INSERT INTO ledger_event_ids VALUES (?,?,?)", id_rows)
                 c.executemany("INSERT OR IGNORE INTO ledger_employments VALUES (?,?)", employments)
+            c.executemany(
+                "INSERT INTO ledger_person_keys VALUES (?,?,?,?,?)",
+                [(k.key_id, k.employee_id, k.wrapped, k.created_at, k.erased_at) for k in new_keys],
+            )
+            if erasure is not None:
+                c.execute(
+                    "UPDATE ledger_person_keys SET key_id = ?, wrapped = NULL, erased_at = ? "
+                    "WHERE employee_id = ?",
+                    (erasure.tombstone, erasure.erased_at, erasure.employee_id),
+                )
+                c.execute(
+                    "DELETE FROM stored_snapshots WHERE originator_id = ?",
+                    (erasure.stream_id.hex,),
+                )
             c.execute("COMMIT")
+            if erasure is not None:  # nor in the write-ahead log
+                c.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         except sqlite3.IntegrityError as e:
             c.execute("ROLLBACK")
             raise ConcurrentWrite(str(e)) from None

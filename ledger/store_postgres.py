@@ -21,7 +21,15 @@ from psycopg import sql
 
 from ledger.chain import GENESIS, link
 from ledger.errors import StorageError
-from ledger.store import ConcurrentWrite, NewEvent, _batched, _chunks, _group_by_stream
+from ledger.keys import LEDGER_KEY_ID, KeyRow
+from ledger.store import (
+    ConcurrentWrite,
+    Erasure,
+    NewEvent,
+    _batched,
+    _chunks,
+    _group_by_stream,
+)
 
 
 def _conninfo(url: str) -> tuple[str, dict[str, str]]:
@@ -82,11 +90,12 @@ class PostgresStore:
         INSERT/SELECT rights can open it."""
         row = self.conn.execute(
             "SELECT to_regclass(%s) IS NOT NULL AND to_regclass(%s) IS NOT NULL "
-            "AND to_regclass(%s) IS NOT NULL",
+            "AND to_regclass(%s) IS NOT NULL AND to_regclass(%s) IS NOT NULL",
             (
                 f'"{self.schema}".stored_events',
                 f'"{self.schema}".ledger_employments',
                 f'"{self.schema}".stored_snapshots',
+                f'"{self.schema}".ledger_person_keys',
             ),
         ).fetchone()
         return bool(row and row[0])
@@ -121,7 +130,7 @@ class PostgresStore:
             factory.close()
 
     def _create_own_tables(self) -> None:
-        names = ("ledger_chain", "ledger_event_ids", "ledger_employments")
+        names = ("ledger_chain", "ledger_event_ids", "ledger_employments", "ledger_person_keys")
         stmts = (
             "CREATE TABLE IF NOT EXISTS {} (position bigint PRIMARY KEY, "
             "chain_hash bytea NOT NULL)",
@@ -129,6 +138,8 @@ class PostgresStore:
             "NOT NULL, stream text NOT NULL)",
             "CREATE TABLE IF NOT EXISTS {} (employment_id text PRIMARY KEY, employee_id text "
             "NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS {} (key_id text PRIMARY KEY, employee_id text UNIQUE, "
+            "wrapped bytea, created_at text NOT NULL, erased_at text)",
         )
         for name, stmt in zip(names, stmts, strict=True):
             self.conn.execute(sql.SQL(stmt).format(self._t(name)))
@@ -220,6 +231,20 @@ class PostgresStore:
         )
         return {oid: (v, bytes(s)) for oid, v, s in rows}
 
+    def key_rows(self, employee_ids: Iterable[str] | None = None) -> list[KeyRow]:
+        base = "SELECT key_id, employee_id, wrapped, created_at, erased_at FROM {}"
+        if employee_ids is None:
+            rows = self.conn.execute(sql.SQL(base).format(self._t("ledger_person_keys"))).fetchall()
+        else:
+            rows = self._select_any(
+                base + " WHERE employee_id = ANY(%s)", "ledger_person_keys", list(employee_ids)
+            )
+            rows += self.conn.execute(
+                sql.SQL(base + " WHERE key_id = %s").format(self._t("ledger_person_keys")),
+                (LEDGER_KEY_ID,),
+            ).fetchall()
+        return [KeyRow(k, emp, None if w is None else bytes(w), c, x) for k, emp, w, c, x in rows]
+
     def save_snapshots(self, rows: Sequence[tuple[UUID, int, str, bytes]]) -> None:
         with self.conn.transaction(), self.conn.cursor() as cur:
             cur.executemany(
@@ -229,7 +254,12 @@ class PostgresStore:
                 list(rows),
             )
 
-    def append(self, events: Iterable[NewEvent]) -> list[int]:
+    def append(
+        self,
+        events: Iterable[NewEvent],
+        new_keys: Sequence[KeyRow] = (),
+        erasure: Erasure | None = None,
+    ) -> list[int]:
         """One transaction: lock, then per chunk reserve positions and COPY rows, links, ids.
 
         The rules are checked while `events` is consumed (it may be a generator
@@ -255,11 +285,36 @@ class PostgresStore:
                 prev = bytes(row[0]) if row else GENESIS
                 for chunk in _batched(events, 20_000):
                     prev = self._write_chunk(cur, chunk, prev, written)
+                self._write_keys(cur, new_keys, erasure)
                 if written:
                     cur.execute(sql.SQL("NOTIFY {}").format(sql.Identifier("stored_events")))
         except psycopg.errors.UniqueViolation as e:
             raise ConcurrentWrite(str(e)) from None
         return written
+
+    def _write_keys(
+        self, cur: psycopg.Cursor[Any], new_keys: Sequence[KeyRow], erasure: Erasure | None
+    ) -> None:
+        keys = self._t("ledger_person_keys")
+        if new_keys:
+            cur.executemany(
+                sql.SQL("INSERT INTO {} VALUES (%s,%s,%s,%s,%s)").format(keys),
+                [(k.key_id, k.employee_id, k.wrapped, k.created_at, k.erased_at) for k in new_keys],
+            )
+        if erasure is not None:
+            cur.execute(
+                sql.SQL(
+                    "UPDATE {} SET key_id = %s, wrapped = NULL, erased_at = %s "
+                    "WHERE employee_id = %s"
+                ).format(keys),
+                (erasure.tombstone, erasure.erased_at, erasure.employee_id),
+            )
+            cur.execute(
+                sql.SQL("DELETE FROM {} WHERE originator_id = %s").format(
+                    self._t("stored_snapshots")
+                ),
+                (erasure.stream_id,),
+            )
 
     def _write_chunk(
         self, cur: psycopg.Cursor[Any], chunk: list[NewEvent], prev: bytes, written: list[int]

@@ -103,6 +103,8 @@ class Projection:
         if self.files is None:
             delta, last = read_facts(self.store, self._manifest.position)
             n = last - self._manifest.position
+            if n and delta.erasure.height and self._manifest.position:
+                return self.rebuild()  # an erased person's facts must leave memory too
             if n:
                 self._facts = merge(self._facts, delta)
                 self._manifest = Manifest(last, None, self._manifest.segments, self.url)
@@ -119,10 +121,17 @@ class Projection:
                 or fingerprint(self.store, m.position) != m.fingerprint
             ):
                 m = self._reset()  # not the ledger we projected: start over
+            restarted = False
             while True:
                 delta, last = read_facts(self.store, m.position, upto=m.position + batch_rows)
                 if last == m.position:
                     break
+                if delta.erasure.height and m.position and not restarted:
+                    # The stored facts hold the erased person's sick days in plain form:
+                    # start over, so the files are rewritten without them.
+                    m = self._reset()
+                    restarted = True
+                    continue
                 total += last - m.position
                 m = self.files.commit(m, delta, last, fingerprint(self.store, last), self.url)
                 self._facts = merge(self._facts, delta)

@@ -20,6 +20,27 @@ def make_schema(cols: Mapping[str, Any]) -> pl.Schema:
     return pl.Schema(cols)
 
 
+FROZEN_ROW_SCHEMA = make_schema(
+    {
+        "known_from": pl.Datetime("us", "UTC"),
+        "every": pl.String,
+        "by": pl.String,
+        "period_start": pl.Date,
+        "period_end": pl.Date,
+        "group": pl.String,
+        "lost_workdays": pl.Float64,
+        "lost_workdays_self": pl.Float64,
+        "lost_workdays_doctor": pl.Float64,
+        "sick_occurrences_1_3": pl.Int64,
+        "sick_occurrences_4_16": pl.Int64,
+        "sick_occurrences_17_56": pl.Int64,
+        "sick_occurrences_over_56": pl.Int64,
+        "long_term_occurrences": pl.Int64,
+    }
+)
+"""An erased person's contribution to the sickness sums of one calendar period and group,
+as a change from what was known before ``known_from`` (so ``--known-at`` stays exact)."""
+
 EXPORT_SCHEMA_VERSION: Final = "1.0"
 SCHEMA_VERSION_KEY: Final = "hrledger.schema_version"
 

@@ -17,6 +17,12 @@ import pytest
 from psycopg import sql
 
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
+TEST_MASTER_KEY = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
+"""A throwaway key for the tests' ledgers only; real keys never live in the repository."""
+
+# Every ledger the tests write seals personal fields; subprocesses inherit the key.
+os.environ.setdefault("HRLEDGER_MASTER_KEY", TEST_MASTER_KEY)
+os.environ.pop("HRLEDGER_MASTER_KEY_FILE", None)
 
 
 def postgres_required() -> bool:

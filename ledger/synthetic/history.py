@@ -93,8 +93,12 @@ def split(
                 retracted_in[d.month] = retracted_in.get(d.month, 0) + 1
             report.append(ev)
     late += [
-        {"type": "retracted", "target_event_id": eid, "reason": "registrert på feil person",
-         "recorded_by": "scenario"}
+        {
+            "type": "retracted",
+            "target_event_id": eid,
+            "reason": "registrert på feil person",
+            "recorded_by": "scenario",
+        }
         for eid in retract
     ]
     return report, late, rest
@@ -118,8 +122,10 @@ def build_ledger(
     """
     report_year = report_year if report_year is not None else year_to - 1
     url = f"sqlite:///{path.resolve()}"
-    source = lines if lines is not None else generate_lines(
-        preset, year_from, year_to, seed=seed, scale=scale
+    source = (
+        lines
+        if lines is not None
+        else generate_lines(preset, year_from, year_to, seed=seed, scale=scale)
     )
     batches = split(source, report_year)
     stamps = (

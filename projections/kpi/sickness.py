@@ -19,6 +19,7 @@ from datetime import timedelta
 import polars as pl
 
 from projections.kpi.context import KEYS, KpiContext
+from projections.kpi.erased_share import add_frozen
 from projections.timeline import (
     attach_state,
     leave_days,
@@ -83,13 +84,14 @@ def agreed_and_lost(ctx: KpiContext) -> pl.DataFrame:
             pl.col("lost_workdays", "lost_workdays_self", "lost_workdays_doctor").fill_null(0.0)
         )
     )
-    return out.select(
+    out = out.select(
         *KEYS,
         "agreed_workdays",
         "lost_workdays",
         "lost_workdays_self",
         "lost_workdays_doctor",
     )
+    return add_frozen(ctx, out, ("lost_workdays", "lost_workdays_self", "lost_workdays_doctor"))
 
 
 def rates(df: pl.DataFrame) -> pl.DataFrame:
@@ -151,4 +153,5 @@ def duration_bands(ctx: KpiContext) -> pl.DataFrame:
         .cast(pl.Int64)
         .alias("long_term_occurrences")
     )
-    return occ.group_by(KEYS).agg(aggs)
+    counted = occ.group_by(KEYS).agg(aggs)
+    return add_frozen(ctx, counted, (*(name for name, _, _ in BANDS), "long_term_occurrences"))

@@ -322,9 +322,7 @@ def pg_ledger(postgres_url: str) -> Iterator[Ledger]:
 
 @pytest.mark.postgres
 @pytest.mark.parametrize("table", PROTECTED_TABLES)
-@pytest.mark.parametrize(
-    "statement", ["UPDATE {} SET {} = {}", "DELETE FROM {}", "TRUNCATE {}"]
-)
+@pytest.mark.parametrize("statement", ["UPDATE {} SET {} = {}", "DELETE FROM {}", "TRUNCATE {}"])
 def test_the_ledger_connection_cannot_change_or_remove_stored_rows(
     pg_ledger: Ledger, postgres_url: str, table: str, statement: str
 ) -> None:

@@ -24,16 +24,21 @@ pytestmark = [
 
 NOTEBOOKS = runner.notebooks()
 EXPECTED = {
-    "01_sykefravaer", "02_heltid_og_stillingsstorrelse", "03_laerlinger_og_rekruttering",
-    "04_hms_avvik", "05_likestilling", "06_revisjon_tidsreise",
+    "01_sykefravaer",
+    "02_heltid_og_stillingsstorrelse",
+    "03_laerlinger_og_rekruttering",
+    "04_hms_avvik",
+    "05_likestilling",
+    "06_revisjon_tidsreise",
 }
 
 
 @pytest.fixture(scope="module")
 def executed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, runner.Result]:
     base = tmp_path_factory.mktemp("notebooks")
-    url = build_ledger(base / "sandnes.sqlite", preset="sandnes", year_from=2021,
-                       year_to=2023, scale=0.05, seed=1)
+    url = build_ledger(
+        base / "sandnes.sqlite", preset="sandnes", year_from=2021, year_to=2023, scale=0.05, seed=1
+    )
     results = runner.run_all(
         base / "out",
         ledger=url,
@@ -72,11 +77,15 @@ def test_no_logic_in_notebooks() -> None:
             for line in cell.source.splitlines():
                 stripped = line.strip()
                 assert not stripped.startswith(("def ", "for ", "while ", "class ", "lambda")), (
-                    path.name, line)
+                    path.name,
+                    line,
+                )
                 if stripped.startswith(("import ", "from ")):
-                    assert re.match(r"(import os|from datetime import date|"
-                                    r"from projections(\.api)? import)", stripped), (
-                        path.name, line)
+                    assert re.match(
+                        r"(import os|from datetime import date|"
+                        r"from projections(\.api)? import)",
+                        stripped,
+                    ), (path.name, line)
 
 
 def test_inject_parameters_replaces_earlier_injection() -> None:
@@ -111,7 +120,9 @@ def test_audit_notebook_finds_the_late_events(executed: dict[str, runner.Result]
     executed_nb = nbformat.read(r.html.with_suffix(".ipynb"), as_version=4)
     text = "\n".join(
         str(o.get("data", {}).get("text/plain", "")) + str(o.get("text", ""))
-        for c in executed_nb.cells if c.cell_type == "code" for o in c.outputs
+        for c in executed_nb.cells
+        if c.cell_type == "code"
+        for o in c.outputs
     )
     assert "PERIOD_FROM = '2021-01-01'" in "\n".join(c.source for c in executed_nb.cells)
     assert "Som rapportert: 2023-01-20 09:00:00+00:00" in text
@@ -120,12 +131,23 @@ def test_audit_notebook_finds_the_late_events(executed: dict[str, runner.Result]
 
 def test_failing_notebook_makes_the_command_fail(tmp_path: Path) -> None:
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 / 0")])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                 "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     src = tmp_path / "nb"
     src.mkdir()
     nbformat.write(nb, src / "01_broken.ipynb")
-    code = runner.main(["--out", str(tmp_path / "out"), "--notebooks", str(src),
-                        "--ledger", "sqlite:////nonexistent.sqlite"])
+    code = runner.main(
+        [
+            "--out",
+            str(tmp_path / "out"),
+            "--notebooks",
+            str(src),
+            "--ledger",
+            "sqlite:////nonexistent.sqlite",
+        ]
+    )
     assert code == 1
     assert (tmp_path / "out" / "01_broken.html").exists()

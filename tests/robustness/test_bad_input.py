@@ -68,8 +68,12 @@ VALID: dict[str, dict[str, Any]] = {
         "reason": "central_settlement",
     },
     "leave": leave(
-        "2021-09-01", "2021-09-02", employee_id="E1", welfare_reason="kindergarten_start",
-        leave_pct=100, travel_days=0,
+        "2021-09-01",
+        "2021-09-02",
+        employee_id="E1",
+        welfare_reason="kindergarten_start",
+        leave_pct=100,
+        travel_days=0,
     ),
     "sick_day": sick("2021-04-01", "E1", certificate="doctor", grade_pct=50),
     "hms_deviation": {
@@ -275,15 +279,26 @@ def test_a_thousand_broken_lines_are_each_refused_by_field(
 
 not_json = st.one_of(
     st.sampled_from(
-        [b'{"type": "hired",', b"{'type': 'hired'}", b'{"type": "sick_day", }', b"{",
-         b'{"position_pct": NaN}', b'{"position_pct": Infinity}', b'{"x": -Infinity}',
-         b'{"annual_salary": 1e400}', b'{"a": "\\ud800"}', b"\xff\xfe{}", b"[" * 100_000,
-         b'{"type": "hired"} trailing', b"\x00\x01\x02"]
+        [
+            b'{"type": "hired",',
+            b"{'type': 'hired'}",
+            b'{"type": "sick_day", }',
+            b"{",
+            b'{"position_pct": NaN}',
+            b'{"position_pct": Infinity}',
+            b'{"x": -Infinity}',
+            b'{"annual_salary": 1e400}',
+            b'{"a": "\\ud800"}',
+            b"\xff\xfe{}",
+            b"[" * 100_000,
+            b'{"type": "hired"} trailing',
+            b"\x00\x01\x02",
+        ]
     ),
     st.binary(min_size=1, max_size=200).filter(
-        lambda b: b"\n" not in b
-        and b.removeprefix(b"\xef\xbb\xbf").strip() != b""
-        and not _parses(b)
+        lambda b: (
+            b"\n" not in b and b.removeprefix(b"\xef\xbb\xbf").strip() != b"" and not _parses(b)
+        )
     ),
 )
 not_an_object = st.one_of(
@@ -332,8 +347,13 @@ def test_a_line_that_is_not_an_object_is_named(
 
 
 @FUZZ
-@given(type_value=st.one_of(st.text(max_size=20).filter(lambda t: t not in EVENT_TYPES),
-                            not_a_string, st.sampled_from(["HIRED", "Hired", " hired"])))
+@given(
+    type_value=st.one_of(
+        st.text(max_size=20).filter(lambda t: t not in EVENT_TYPES),
+        not_a_string,
+        st.sampled_from(["HIRED", "Hired", " hired"]),
+    )
+)
 def test_an_unknown_or_malformed_type_is_named(
     sqlite_url: str, fresh_file: Path, capsys: pytest.CaptureFixture[str], type_value: Any
 ) -> None:

@@ -34,8 +34,18 @@ def start_writers(
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])}
     return [
         subprocess.Popen(
-            [sys.executable, "-m", "tests.robustness.writer", url, f"w{year}", str(count),
-             str(year), str(go), f"P{year}" if own_person else "E1", "1" if own_person else "0"],
+            [
+                sys.executable,
+                "-m",
+                "tests.robustness.writer",
+                url,
+                f"w{year}",
+                str(count),
+                str(year),
+                str(go),
+                f"P{year}" if own_person else "E1",
+                "1" if own_person else "0",
+            ],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -113,8 +123,13 @@ def test_the_same_file_imported_twice_at_once_is_stored_once(
     file = write_jsonl(tmp_path / "f.jsonl", valid_lines(100))
     procs = [
         subprocess.Popen(
-            [str(Path(sys.executable).with_name("hrledger")), "--db", ledger_url, "import",
-             str(file)],
+            [
+                str(Path(sys.executable).with_name("hrledger")),
+                "--db",
+                ledger_url,
+                "import",
+                str(file),
+            ],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -131,9 +146,7 @@ def test_the_same_file_imported_twice_at_once_is_stored_once(
 
 
 @pytest.mark.slow
-def test_two_writers_with_many_events_each_stay_contiguous(
-    ledger_url: str, tmp_path: Path
-) -> None:
+def test_two_writers_with_many_events_each_stay_contiguous(ledger_url: str, tmp_path: Path) -> None:
     with Ledger(ledger_url) as ledger:
         ledger.record([hired("E1", "A1", "2020-01-01", event_id="hire")])
     go = tmp_path / "go"

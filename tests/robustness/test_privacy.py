@@ -49,7 +49,11 @@ def test_a_cell_of_fewer_than_five_persons_is_nulled_and_flagged() -> None:
     assert small["headcount"] is None and small["sickness_rate_pct"] is None
     assert small["suppressed"] is True
     assert set(small["suppressed_cells"]) == {
-        "headcount", "sickness_rate_pct", "women", "men", "women_pay_pct_of_men"
+        "headcount",
+        "sickness_rate_pct",
+        "women",
+        "men",
+        "women_pay_pct_of_men",
     }
     big = out.filter(pl.col("unit") == "Sjukeheimen").row(0, named=True)
     assert big["suppressed"] is False and big["sickness_rate_pct"] == 9.1
@@ -138,7 +142,10 @@ def roles(postgres_url: str) -> Iterator[tuple[str, str]]:
 def connect_as(postgres_url: str, role: str) -> psycopg.Connection[tuple[object, ...]]:
     p = urlparse(postgres_url)
     return psycopg.connect(
-        host=p.hostname, port=p.port or 5432, dbname=p.path.lstrip("/"), user=role,
+        host=p.hostname,
+        port=p.port or 5432,
+        dbname=p.path.lstrip("/"),
+        user=role,
         autocommit=True,
     )
 
@@ -152,20 +159,30 @@ def test_the_analyst_role_cannot_read_events_but_the_hr_role_can(
     schema = postgres_url.split("schema=")[1]
     table = sql.SQL("SELECT count(*) FROM {}.stored_events").format(sql.Identifier(schema))
 
-    rc = main(["--db", postgres_url, "roles", "setup", "--analyst-role", analyst,
-               "--hr-role", hr, "--login"])
+    rc = main(
+        [
+            "--db",
+            postgres_url,
+            "roles",
+            "setup",
+            "--analyst-role",
+            analyst,
+            "--hr-role",
+            hr,
+            "--login",
+        ]
+    )
     assert rc == 0, capsys.readouterr().err
 
-    with connect_as(postgres_url, analyst) as conn, pytest.raises(
-        psycopg.errors.InsufficientPrivilege, match="permission denied"
+    with (
+        connect_as(postgres_url, analyst) as conn,
+        pytest.raises(psycopg.errors.InsufficientPrivilege, match="permission denied"),
     ):
         conn.execute(table)
     with connect_as(postgres_url, hr) as conn:
         assert conn.execute(table).fetchone() == (2,)
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
-            conn.execute(
-                sql.SQL("DELETE FROM {}.stored_events").format(sql.Identifier(schema))
-            )
+            conn.execute(sql.SQL("DELETE FROM {}.stored_events").format(sql.Identifier(schema)))
 
 
 def test_roles_setup_twice_is_harmless(

@@ -42,12 +42,25 @@ def kpi_frame(
             if by is not None:
                 row[by] = g
             row.update(
-                headcount=100, fte=85.0, sickness_rate_pct=rate,
-                self_certified_rate_pct=rate * 0.2, doctor_certified_rate_pct=rate * 0.8,
-                sickness_target_pct=6.5, fulltime_share_pct=53.1, avg_position_pct=84.0,
-                apprentices=86, apprentice_target=160.0, women=81, men=19,
-                women_pay_pct_of_men=93.0, hms_deviations=40, personal_injuries=2,
-                parental_leave_women=3, parental_leave_men=1, hires=5, terminations=4,
+                headcount=100,
+                fte=85.0,
+                sickness_rate_pct=rate,
+                self_certified_rate_pct=rate * 0.2,
+                doctor_certified_rate_pct=rate * 0.8,
+                sickness_target_pct=6.5,
+                fulltime_share_pct=53.1,
+                avg_position_pct=84.0,
+                apprentices=86,
+                apprentice_target=160.0,
+                women=81,
+                men=19,
+                women_pay_pct_of_men=93.0,
+                hms_deviations=40,
+                personal_injuries=2,
+                parental_leave_women=3,
+                parental_leave_men=1,
+                hires=5,
+                terminations=4,
             )
             row.update(overrides)
             rows.append(row)
@@ -104,8 +117,17 @@ def equality_report() -> pl.DataFrame:
         ("pay", "Rådmann", 0, 1, None, None, None, None, True),
         ("level", "leader", 226, 94, 226.0, 94.0, 320.0, 70.6, False),
     ]
-    cols = ["table", "group", "n_women", "n_men", "women", "men", "total", "women_pct",
-            "suppressed"]
+    cols = [
+        "table",
+        "group",
+        "n_women",
+        "n_men",
+        "women",
+        "men",
+        "total",
+        "women_pct",
+        "suppressed",
+    ]
     return pl.DataFrame(rows, schema=cols, orient="row")
 
 
@@ -258,9 +280,7 @@ def test_sickness_by_unit_top_and_suppression() -> None:
         (pl.col("sickness_rate_pct") * 0.8).alias("doctor_certified_rate_pct"),
     )
     d = spec(charts.sickness_by_group(k, "unit", top=15))
-    assert title(d) == (
-        "1 av 2 virksomheter lå over målet på 6,5 % i 2022; høyest: A med 12,0 %"
-    )
+    assert title(d) == ("1 av 2 virksomheter lå over målet på 6,5 % i 2022; høyest: A med 12,0 %")
     assert "1 virksomhet med færre enn 5 ansatte er ikke vist" in subtitle(d)
     assert rules(d) == [6.5]
     names = {r["gruppe"] for rows in d["datasets"].values() for r in rows if "gruppe" in r}
@@ -277,13 +297,20 @@ def test_sickness_by_unit_aggregates_large_frames() -> None:
 
 
 def test_seasonality_names_peak_and_low_month() -> None:
-    k = kpi_frame(months(2021, 2022)).with_columns(
-        pl.when(pl.col("period_start").dt.month() == 1).then(12.0)
-        .when(pl.col("period_start").dt.month() == 7).then(4.0)
-        .otherwise(8.0).alias("sickness_rate_pct")
-    ).with_columns(
-        (pl.col("sickness_rate_pct") * 0.5).alias("self_certified_rate_pct"),
-        (pl.col("sickness_rate_pct") * 0.5).alias("doctor_certified_rate_pct"),
+    k = (
+        kpi_frame(months(2021, 2022))
+        .with_columns(
+            pl.when(pl.col("period_start").dt.month() == 1)
+            .then(12.0)
+            .when(pl.col("period_start").dt.month() == 7)
+            .then(4.0)
+            .otherwise(8.0)
+            .alias("sickness_rate_pct")
+        )
+        .with_columns(
+            (pl.col("sickness_rate_pct") * 0.5).alias("self_certified_rate_pct"),
+            (pl.col("sickness_rate_pct") * 0.5).alias("doctor_certified_rate_pct"),
+        )
     )
     d = spec(charts.sickness_seasonality(k))
     assert title(d) == "Sykefraværet er høyest i januar (12,0 %) og lavest i juli (4,0 %)"
@@ -294,9 +321,7 @@ def test_seasonality_names_peak_and_low_month() -> None:
 
 
 def test_fulltime_trend_baseline_or_goal() -> None:
-    k = kpi_frame(years(2021, 2022)).with_columns(
-        pl.Series("fulltime_share_pct", [52.5, 53.1])
-    )
+    k = kpi_frame(years(2021, 2022)).with_columns(pl.Series("fulltime_share_pct", [52.5, 53.1]))
     d = spec(charts.fulltime_trend(k))
     assert title(d) == "Heltidsandelen økte fra 52,5 % i 2021 til 53,1 % i 2022"
     assert rules(d) == [52.5]
@@ -351,9 +376,11 @@ def test_hires_and_turnover_by_sector() -> None:
 def test_age_distribution() -> None:
     d = spec(charts.age_distribution(with_extras(kpi_frame(years(2022, 2023)))))
     assert title(d) == "10 % av de ansatte var over 60 år og 30 % under 35 år (2023)"
-    s = spec(charts.age_distribution(
-        with_extras(kpi_frame(years(2023, 2023), by="sector", groups=["A", "B"])), by="sector"
-    ))
+    s = spec(
+        charts.age_distribution(
+            with_extras(kpi_frame(years(2023, 2023), by="sector", groups=["A", "B"])), by="sector"
+        )
+    )
     assert data_rows(s) == 8
 
 
@@ -427,9 +454,13 @@ def test_parttime_temporary_and_parental_leave() -> None:
         "Foreldrepermisjon i 2022: 184 kvinner i snitt 30 uker, 9 menn i snitt 9 uker"
     )
     hidden = r.with_columns(
-        pl.when(pl.col("table") == "parental_leave").then(None).otherwise(pl.col("women"))
+        pl.when(pl.col("table") == "parental_leave")
+        .then(None)
+        .otherwise(pl.col("women"))
         .alias("women"),
-        pl.when(pl.col("table") == "parental_leave").then(None).otherwise(pl.col("men"))
+        pl.when(pl.col("table") == "parental_leave")
+        .then(None)
+        .otherwise(pl.col("men"))
         .alias("men"),
     )
     assert "Foreldrepermisjon i 2022" in title(spec(charts.parental_leave_weeks(hidden, 2022)))
@@ -457,8 +488,15 @@ def facts_with_sick(rows: list[tuple[str, date, datetime]]) -> Facts:
     f = Facts.empty()
     sick = pl.DataFrame(
         [
-            {"position": i, "recorded_at": rec, "event_id": eid, "employee_id": "E1",
-             "date": d, "certificate": "doctor", "grade_pct": 100.0}
+            {
+                "position": i,
+                "recorded_at": rec,
+                "event_id": eid,
+                "employee_id": "E1",
+                "date": d,
+                "certificate": "doctor",
+                "grade_pct": 100.0,
+            }
             for i, (eid, d, rec) in enumerate(rows, start=1)
         ],
         schema=f.sick.schema,
@@ -470,14 +508,17 @@ def test_revision_events_and_batches() -> None:
     t1 = datetime(2023, 1, 20, 9, tzinfo=UTC)
     t2 = datetime(2024, 1, 20, 9, tzinfo=UTC)
     then = facts_with_sick([("a", date(2022, 11, 2), t1), ("b", date(2022, 12, 1), t1)])
-    now = facts_with_sick([
-        ("a", date(2022, 11, 2), t1),
-        ("c", date(2022, 12, 5), t2),  # late sick note
-        ("d", date(2023, 1, 3), t2),  # after the report: not part of the difference
-    ])  # b was retracted
+    now = facts_with_sick(
+        [
+            ("a", date(2022, 11, 2), t1),
+            ("c", date(2022, 12, 5), t2),  # late sick note
+            ("d", date(2023, 1, 3), t2),  # after the report: not part of the difference
+        ]
+    )  # b was retracted
     ev = charts.revision_events(then, now, date(2022, 1, 1), date(2023, 12, 31), t1)
     assert sorted(zip(ev["change"], ev["events"], strict=True)) == [
-        ("registrert senere", 1), ("trukket tilbake", 1),
+        ("registrert senere", 1),
+        ("trukket tilbake", 1),
     ]
     d = spec(charts.revision_events_chart(ev))
     assert title(d).startswith("2 hendelser i perioden kom til eller ble trukket tilbake")
@@ -494,9 +535,12 @@ def test_revision_comparison_and_table() -> None:
     t1 = datetime(2023, 1, 20, 9, tzinfo=UTC)
     now = kpi_frame(months(2022, 2023))
     then = now.with_columns(
-        pl.when(pl.col("period_start").dt.year() == 2023).then(0.0)
-        .when(pl.col("period_start").dt.month() == 12).then(5.0)
-        .otherwise(pl.col("sickness_rate_pct")).alias("sickness_rate_pct")
+        pl.when(pl.col("period_start").dt.year() == 2023)
+        .then(0.0)
+        .when(pl.col("period_start").dt.month() == 12)
+        .then(5.0)
+        .otherwise(pl.col("sickness_rate_pct"))
+        .alias("sickness_rate_pct")
     )
     d = spec(charts.revision_comparison(then, now, "sickness_rate_pct", t1))
     assert title(d).startswith("Sykefravær des 2022: 5,0 % som rapportert 20. januar 2023")
@@ -544,8 +588,9 @@ def test_empty_roster_report_and_events() -> None:
         charts.parttime_and_temporary_by_gender(equality_report().head(0)),
         charts.parental_leave_weeks(equality_report().head(0)),
         charts.revision_events_chart(
-            charts.revision_events(Facts.empty(), Facts.empty(), date(2022, 1, 1),
-                                   date(2022, 12, 31))
+            charts.revision_events(
+                Facts.empty(), Facts.empty(), date(2022, 1, 1), date(2022, 12, 31)
+            )
         ),
     ):
         assert title(spec(chart))

@@ -1,0 +1,48 @@
+"""`hrledger erase EMPLOYEE_ID --reason TEXT`: crypto-shredding (docs/privacy.md).
+
+It lives on the read side's package because freezing the person's share of
+past KPIs (``projections.frozen``) needs the KPI code; the write itself is
+``ledger.erasure``.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+
+def _cmd_erase(args: argparse.Namespace) -> int:
+    from ledger.application import Ledger
+    from ledger.erasure import erase, erasure_check
+    from ledger.keys import Keyring
+    from ledger.streams import person_stream, stream_uuid
+    from projections.frozen import frozen_rows
+    from projections.source import decode_rows
+
+    with Ledger(args.db) as ledger:
+        state = erasure_check(ledger, args.employee_id, ledger.clock().date())
+        uid = stream_uuid(person_stream(args.employee_id))
+        rows = ledger.store.stream_rows({uid: 0}).get(uid, [])
+        facts = decode_rows(rows, Keyring.load(ledger.store, [args.employee_id]))
+        frozen = frozen_rows(facts, args.employee_id)
+        result = erase(
+            ledger, args.employee_id, args.reason, frozen, state=state,
+            recorded_by=args.recorded_by,
+        )  # fmt: skip
+    first, last = result.positions
+    print(
+        f"erased {result.employee_id} at {result.erased_at} (positions {first}–{last}): their "
+        f"key is destroyed; health fields and notes are unreadable from now on. "
+        f"{result.frozen_rows} frozen statistics rows keep past sickness KPIs unchanged."
+    )
+    return 0
+
+
+def register(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "erase", help="erase a former employee by destroying their key (GDPR art. 17)"
+    )
+    p.add_argument("employee_id")
+    p.add_argument("--reason", required=True, help="why, e.g. the request's case number")
+    p.add_argument("--recorded-by", help="who carries out the erasure (kept for auditors)")
+    p.set_defaults(handler=_cmd_erase)
