@@ -20,6 +20,10 @@ class LedgerEvent(DomainEvent):
     event_id: str
     recorded_by: str | None
     note: str | None
+    sealed: str | None
+    """Shreddable personal fields, sealed with the person's key (``ledger.sealing``)."""
+    sealed_l: str | None
+    """Retained personal fields (birth date, pay), sealed with the ledger key."""
 
 
 class Hired(LedgerEvent):

@@ -12,16 +12,14 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-import orjson
-
 from ledger.calendar import add_months
 from ledger.errors import LedgerError
 from ledger.person import PersonState
 from ledger.policy import Policy
 from ledger.rules.leave import paid_welfare_used
 from ledger.rules.sick_leave import WINDOW_DAYS
+from ledger.sealing import read_person
 from ledger.store import EventStore
-from ledger.streams import person_stream, stream_uuid
 
 SERVICE_LEAVE_KINDS = ("parental", "care", "education", "public_office", "union", "welfare")
 """Leave that keeps seniority accruing (§8.2): statutory and agreed leave."""
@@ -88,20 +86,21 @@ def _merge(spans: list[tuple[date, date]]) -> list[tuple[date, date]]:
     return merged
 
 
-def _live_events(rows: list[tuple[int, bytes]]) -> list[dict[str, Any]]:
-    events = [orjson.loads(s) for _, s in rows]
+def _live_events(rows: list[tuple[int, dict[str, Any]]]) -> list[dict[str, Any]]:
+    events = [e for _, e in rows]
     gone = {e["target_event_id"] for e in events if e["type"] == "retracted"}
     return [e for e in events if e["type"] != "retracted" and e["event_id"] not in gone]
 
 
 def entitlements(store: EventStore, employee_id: str, on: date, policy: Policy) -> Entitlements:
-    uid = stream_uuid(person_stream(employee_id))
-    rows = store.stream_rows({uid: 0}).get(uid, [])
+    rows = read_person(store, employee_id)
     if not rows:
         raise LedgerError(f"no events recorded for employee {employee_id}")
+    if any(e["type"] == "erased" for _, e in rows):
+        raise LedgerError(f"employee {employee_id} was erased; their entitlements are gone too")
     state = PersonState(employee_id)
-    for _, raw in rows:
-        state.apply(orjson.loads(raw))
+    for _, ev in rows:
+        state.apply(ev)
     events = _live_events(rows)
     if state.birth_date is None:
         raise LedgerError(f"employee {employee_id} has no hire recorded")

@@ -11,12 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import orjson
-
-from ledger.keys import Keyring
-from ledger.sealing import open_event
+from ledger.sealing import read_person
 from ledger.store import EventStore
-from ledger.streams import person_stream, stream_uuid
 
 _DETAIL_FIELDS = (
     "employment_id", "sector", "unit", "position", "employment_type", "position_pct",
@@ -48,12 +44,7 @@ def _valid(ev: dict[str, Any]) -> str:
 def person_history(
     store: EventStore, employee_id: str, known_at: datetime | None = None
 ) -> list[HistoryEntry]:
-    uid = stream_uuid(person_stream(employee_id))
-    rows = store.stream_rows({uid: 0}).get(uid, [])
-    events = [(v, orjson.loads(s)) for v, s in rows]
-    ring = Keyring.load(store, [employee_id])
-    for _, e in events:
-        open_event(e, ring, mark_erased=True)
+    events = read_person(store, employee_id, mark_erased=True)
     if known_at is not None:
         events = [
             (v, e) for v, e in events

@@ -23,6 +23,8 @@ from typing import Any
 import orjson
 
 from ledger.keys import Keyring
+from ledger.store import EventStore
+from ledger.streams import person_stream, stream_uuid
 
 PERSON = "sealed"
 LEDGER = "sealed_l"
@@ -106,3 +108,22 @@ def open_snapshot(stored: bytes, ring: Keyring, stream: str) -> dict[str, Any] |
         return data  # written before sealing existed
     fields = ring.open(token, stream)
     return None if fields is None else fields["state"]
+
+
+def read_person(
+    store: EventStore, employee_id: str, *, mark_erased: bool = False
+) -> list[tuple[int, dict[str, Any]]]:
+    """(version, event) of one person's stream, sealed fields opened.
+
+    Events whose key was destroyed are returned with ``[erased]`` fields
+    (``mark_erased``) or left out (for code that computes with the fields).
+    """
+    uid = stream_uuid(person_stream(employee_id))
+    rows = store.stream_rows({uid: 0}).get(uid, [])
+    ring = Keyring.load(store, [employee_id])
+    out = []
+    for version, raw in rows:
+        ev = orjson.loads(raw)
+        if open_event(ev, ring, mark_erased=mark_erased) or mark_erased:
+            out.append((version, ev))
+    return out

@@ -27,6 +27,7 @@ from eventsourcing.utils import Environment
 
 from ledger import domain_events as de
 from ledger.application import Ledger
+from ledger.keys import Keyring
 from ledger.store import EventStore
 from ledger.streams import deviation_stream, person_stream, stream_uuid
 from tests.builders import hired, leave, retracted, sick, terminated
@@ -112,9 +113,13 @@ def test_decoded_events_keep_the_interchange_fields(ledger: Ledger) -> None:
 
     assert isinstance(hire, de.Hired) and isinstance(change, de.PositionChanged)
     assert hire.event_id == "h1" and hire.recorded_by == "kari"
-    assert hire.note == "from the old system"
-    assert hire.effective_date == "2020-01-01" and hire.birth_date == "1980-05-05"
+    assert hire.effective_date == "2020-01-01"
     assert hire.position_pct == 100 and hire.is_leader is False
+    # personal fields travel sealed; the ledger's keys open them
+    assert not hasattr(hire, "birth_date") and not hasattr(hire, "note")
+    ring = Keyring.load(ledger.store)
+    assert ring.open(hire.sealed_l, "h1") == {"birth_date": "1980-05-05", "annual_salary": 550_000}
+    assert ring.open(hire.sealed, "h1") == {"note": "from the old system"}
     assert change.employee_id == "E1"  # filled in from the employment's owner
 
 

@@ -117,7 +117,9 @@ def test_an_edited_event_is_named_by_its_position(
     five_events: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     with intruder(five_events) as i:
-        edited = i.state(3).replace(b'"2021-03-02"', b'"2021-03-09"')
+        # the sick day's date is sealed: move the day to another person instead
+        edited = i.state(3).replace(b'"employee_id":"E1"', b'"employee_id":"E2"')
+        assert edited != i.state(3)
         i.set_state(3, edited)
 
     result = checked(five_events)
@@ -144,7 +146,7 @@ def test_an_edit_that_turns_the_state_into_text_is_named(sqlite_url: str) -> Non
     with Ledger(sqlite_url) as ledger:
         ledger.record([hired(), sick("2021-03-01"), sick("2021-03-02")])
     with intruder(sqlite_url) as i:  # sqlite3's replace() returns TEXT, not BLOB
-        i.run("UPDATE stored_events SET state = replace(state, '2021-03-01', '2021-03-08') "
+        i.run("UPDATE stored_events SET state = replace(state, '\"E1\"', '\"E2\"') "
               "WHERE POS = 2")  # fmt: skip
 
     result = checked(sqlite_url)
@@ -264,7 +266,7 @@ def test_a_published_head_catches_a_log_rewritten_with_a_recomputed_chain(
 ) -> None:
     published = checked(five_events).head
     with intruder(five_events) as i:
-        i.set_state(3, i.state(3).replace(b'"2021-03-02"', b'"2021-03-09"'))
+        i.set_state(3, i.state(3).replace(b'"employee_id":"E1"', b'"employee_id":"E2"'))
         rows = i.run(
             "SELECT POS, originator_id, originator_version, topic, state FROM stored_events "
             "ORDER BY POS"
