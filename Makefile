@@ -5,6 +5,9 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 DEMO_DIR := demo
 DEMO_DB  := sqlite:///$(CURDIR)/$(DEMO_DIR)/sandnes.sqlite
+# The demo's own master key (personal fields are sealed at rest): made once, never committed.
+DEMO_KEY := $(CURDIR)/$(DEMO_DIR)/master.key
+KEYED    := HRLEDGER_MASTER_KEY_FILE=$${HRLEDGER_MASTER_KEY_FILE:-$(DEMO_KEY)}
 
 .PHONY: env test lint unit demo lab notebooks bench clean
 
@@ -23,26 +26,31 @@ lint: env
 test: env lint
 	$(BIN)/pytest -q -n 2
 
-demo: env
+$(DEMO_KEY):
+	@mkdir -p $(DEMO_DIR)
+	@umask 077 && $(PYTHON) -c 'import secrets; print(secrets.token_hex(32))' > $(DEMO_KEY)
+	@echo "made the demo's master key $(DEMO_KEY) (keep real keys in a secret store)"
+
+demo: env $(DEMO_KEY)
 	@mkdir -p $(DEMO_DIR)
 	$(BIN)/hrledger generate --preset sandnes --from 2019 --to 2023 --seed 1 --out $(DEMO_DIR)/sandnes-2019-2023.jsonl --progress
 	rm -rf $(DEMO_DIR)/sandnes.sqlite*
 	@echo "recording it as the municipality would have: the 2022 report on 20 Jan 2023, late arrivals on 15 Feb"
-	$(BIN)/python -m ledger.synthetic.history --file $(DEMO_DIR)/sandnes-2019-2023.jsonl --report-year 2022 --out $(DEMO_DIR)/sandnes.sqlite --progress
+	$(KEYED) $(BIN)/python -m ledger.synthetic.history --file $(DEMO_DIR)/sandnes-2019-2023.jsonl --report-year 2022 --out $(DEMO_DIR)/sandnes.sqlite --progress
 	$(BIN)/hrledger --db $(DEMO_DB) verify
-	$(BIN)/hrledger --db $(DEMO_DB) kpi --from 2021-01-01 --to 2022-12-31 --every year --format summary
+	$(KEYED) $(BIN)/hrledger --db $(DEMO_DB) kpi --from 2021-01-01 --to 2022-12-31 --every year --format summary
 	-$(MAKE) notebooks
-	@echo "demo ledger: $(DEMO_DIR)/sandnes.sqlite  (try: HRLEDGER_DB=$(DEMO_DB) $(BIN)/hrledger history <employee_id>)"
+	@echo "demo ledger: $(DEMO_DIR)/sandnes.sqlite  (try: HRLEDGER_MASTER_KEY_FILE=$(DEMO_KEY) HRLEDGER_DB=$(DEMO_DB) $(BIN)/hrledger history <employee_id>)"
 
-notebooks: env
-	HRLEDGER_DB=$(DEMO_DB) $(BIN)/python -m projections.notebooks --out $(DEMO_DIR)/notebooks
+notebooks: env $(DEMO_KEY)
+	$(KEYED) HRLEDGER_DB=$(DEMO_DB) $(BIN)/python -m projections.notebooks --out $(DEMO_DIR)/notebooks
 
-lab: env
-	HRLEDGER_DB=$(DEMO_DB) $(BIN)/jupyter lab notebooks
+lab: env $(DEMO_KEY)
+	$(KEYED) HRLEDGER_DB=$(DEMO_DB) $(BIN)/jupyter lab notebooks
 
-bench: env
-	$(BIN)/python -m benchmarks.import_speed
-	$(BIN)/python -m benchmarks.rebuild --generate --from 2015 --to 2024 --workdir bench-data
+bench: env $(DEMO_KEY)
+	$(KEYED) $(BIN)/python -m benchmarks.import_speed
+	$(KEYED) $(BIN)/python -m benchmarks.rebuild --generate --from 2015 --to 2024 --workdir bench-data
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache .mypy_cache .ruff_cache

@@ -320,11 +320,15 @@ class Ledger:
             after[uid] = state.version
         for uid, rows in (self.store.stream_rows(after) if not self._empty else {}).items():
             state = states[ids[uid]]
+            erased = False
             for version, raw in rows:
                 if version > state.version:
                     ev = orjson.loads(raw)
-                    if not open_event(ev, ring):
-                        state.version = version  # an erased person's sealed fact: unreadable
+                    # An erased person's facts cannot be read back; their state only needs
+                    # its version (every new line for them is refused).
+                    erased = erased or not open_event(ev, ring)
+                    if erased:
+                        state.version = version
                         continue
                     state.apply(ev)
         snapshot_versions = {ids[uid]: v for uid, (v, _) in snaps.items()}

@@ -42,6 +42,7 @@ def erasure_check(ledger: Ledger, employee_id: str, today: date) -> PersonState:
     if ring.erased(employee_id):
         raise LedgerError(f"employee {employee_id} is already erased; nothing to do")
     stream = person_stream(employee_id)
+    ledger._empty = ledger.store.max_position() == 0
     states, _ = ledger._load_states({stream}, ring)
     state = states[stream]
     assert isinstance(state, PersonState)

@@ -282,5 +282,9 @@ def open_projection(
     t = targets if isinstance(targets, Targets) else load_targets(targets)
     p = Projection(store, url=url, directory=where, targets=t)
     if catch_up:
-        p.catch_up()
+        try:
+            p.catch_up()
+        except BaseException:
+            p.close()  # e.g. a wrong master key: no connection is left behind
+            raise
     return p

@@ -13,22 +13,10 @@ from typing import Any
 
 def _cmd_erase(args: argparse.Namespace) -> int:
     from ledger.application import Ledger
-    from ledger.erasure import erase, erasure_check
-    from ledger.keys import Keyring
-    from ledger.streams import person_stream, stream_uuid
-    from projections.frozen import frozen_rows
-    from projections.source import decode_rows
+    from projections.frozen import erase_person
 
     with Ledger(args.db) as ledger:
-        state = erasure_check(ledger, args.employee_id, ledger.clock().date())
-        uid = stream_uuid(person_stream(args.employee_id))
-        rows = ledger.store.stream_rows({uid: 0}).get(uid, [])
-        facts = decode_rows(rows, Keyring.load(ledger.store, [args.employee_id]))
-        frozen = frozen_rows(facts, args.employee_id)
-        result = erase(
-            ledger, args.employee_id, args.reason, frozen, state=state,
-            recorded_by=args.recorded_by,
-        )  # fmt: skip
+        result = erase_person(ledger, args.employee_id, args.reason, recorded_by=args.recorded_by)
     first, last = result.positions
     print(
         f"erased {result.employee_id} at {result.erased_at} (positions {first}–{last}): their "

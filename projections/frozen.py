@@ -21,9 +21,13 @@ from typing import Any
 
 import polars as pl
 
+from ledger.application import Ledger
+from ledger.erasure import ErasureResult, erase, erasure_check
+from ledger.keys import Keyring
+from ledger.streams import person_stream, stream_uuid
 from projections.kpi.context import KEYS, build_context
 from projections.schema import FROZEN_ROW_SCHEMA
-from projections.source import Facts, effective
+from projections.source import Facts, decode_rows, effective
 from projections.timeline import Every
 
 EVERY: tuple[Every, ...] = ("month", "quarter", "year")
@@ -38,6 +42,18 @@ OCCURRENCES = (
 )
 VALUES = (*LOST, *OCCURRENCES)
 IDENTITY = ("every", "by", "period_start", "period_end", "group")
+
+
+def erase_person(
+    ledger: Ledger, employee_id: str, reason: str, *, recorded_by: str | None = None
+) -> ErasureResult:
+    """`hrledger erase`: check, freeze the person's KPI share, destroy their key."""
+    state = erasure_check(ledger, employee_id, ledger.clock().date())
+    uid = stream_uuid(person_stream(employee_id))
+    rows = ledger.store.stream_rows({uid: 0}).get(uid, [])
+    facts = decode_rows(rows, Keyring.load(ledger.store, [employee_id]))
+    frozen = frozen_rows(facts, employee_id)
+    return erase(ledger, employee_id, reason, frozen, state=state, recorded_by=recorded_by)
 
 
 def person_facts(facts: Facts, employee_id: str) -> Facts:

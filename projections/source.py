@@ -302,8 +302,12 @@ def unseal(d: pl.DataFrame, ring: Keyring | None) -> pl.DataFrame:
         values = (
             pl.Series(plain, dtype=pl.Binary).cast(pl.String).str.json_decode(STATE_DTYPE)
         ).struct.unnest()
-        names = SEALED_COLUMNS[slot]
-        d = d.with_columns(d[n].scatter(idx, values[n]) for n in names)
+        blank = pl.Series(dtype=pl.Null).extend_constant(None, d.height)
+        d = d.with_columns(
+            # a sealed value fills its field; a clear one (or none) stays as stored
+            pl.coalesce(blank.cast(d[n].dtype).scatter(idx, values[n]), d[n]).alias(n)
+            for n in SEALED_COLUMNS[slot]
+        )
     return d
 
 

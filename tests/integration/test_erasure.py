@@ -1,0 +1,333 @@
+"""Encryption at rest and erasure by crypto-shredding, on SQLite and PostgreSQL.
+
+The story: Kari (E1) worked at Utsira skule in 2021–2022, was sick on
+recorded days, and left; two years later she asks to be erased. Her health
+fields and notes must become unreadable everywhere, the published sickness
+KPIs of 2021–2022 must not move (also as known at an earlier moment), and
+the hash chain must still verify.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+import polars as pl
+import psycopg
+import pytest
+from psycopg import sql
+
+from ledger.application import Ledger
+from ledger.cli import main
+from ledger.errors import ImportRefused, LedgerError
+from ledger.history import person_history
+from ledger.interchange import iter_events
+from ledger.verify import verify
+from projections.api import open_projection
+from projections.frozen import erase_person
+from tests.builders import hired, leave, retracted, sick, terminated
+
+FIRST = datetime(2022, 1, 20, 9, 0, tzinfo=UTC)  # the 2021 report
+SECOND = datetime(2023, 1, 20, 9, 0, tzinfo=UTC)  # 2022, and a late 2021 correction
+ERASED_AT = datetime(2025, 3, 3, 12, 0, tzinfo=UTC)
+BETWEEN = datetime(2022, 6, 1, tzinfo=UTC)
+
+
+def _clock(at: datetime) -> Any:
+    return lambda: at
+
+
+def _kari_and_ola(url: str) -> None:
+    """E1 (Kari) leaves at the end of 2022; E2 (Ola) stays. Two recorded batches."""
+    with Ledger(url, clock=_clock(FIRST)) as ledger:
+        ledger.record(
+            [
+                hired("E1", "A1", "2021-01-01", note="Kari, overført frå Bokn"),
+                hired("E2", "A2", "2021-01-01", gender="M", birth_date="1990-02-02"),
+                sick("2021-03-01", "E1", event_id="k1"),
+                sick("2021-03-02", "E1", event_id="k2", note="migrene"),
+                sick("2021-09-06", "E1", certificate="doctor", grade_pct=50, event_id="k3"),
+                sick("2021-09-07", "E1", certificate="doctor", grade_pct=50),
+                sick("2021-03-01", "E2"),
+                leave("2021-05-03", "2021-05-03", "welfare", "E1", welfare_reason="family_illness"),
+            ]
+        )
+    with Ledger(url, clock=_clock(SECOND)) as ledger:
+        ledger.record(
+            [
+                retracted("k2", reason="feilregistrert, Kari var på kurs"),
+                sick("2021-11-15", "E1", certificate="doctor"),
+                sick("2022-02-07", "E1"),
+                sick("2022-02-08", "E2", certificate="doctor"),
+                {"type": "position_changed", "employment_id": "A1",
+                 "effective_date": "2022-01-01", "position_pct": 80},
+                terminated("2022-12-31", "A1"),
+            ]
+        )  # fmt: skip
+
+
+@pytest.fixture
+def kari(ledger_url: str, tmp_path: Path) -> Iterator[str]:
+    _kari_and_ola(ledger_url)
+    yield ledger_url
+
+
+def _all_kpis(
+    url: str, folder: Path | None, known_at: datetime | None = None
+) -> dict[str, pl.DataFrame]:
+    """Every published grouping of 2021–2022, from a stored (folder) or in-memory projection."""
+    out = {}
+    with open_projection(url, directory=folder, persist=folder is not None) as p:
+        for every in ("month", "quarter", "year"):
+            for by in (None, "sector", "unit", "gender", "age_band"):
+                out[f"{every}/{by}"] = p.kpi(
+                    date(2021, 1, 1), date(2022, 12, 31), every, by, known_at=known_at
+                )
+    return out
+
+
+def _assert_same(before: dict[str, pl.DataFrame], after: dict[str, pl.DataFrame]) -> None:
+    for name, a in before.items():
+        b = after[name]
+        assert a.columns == b.columns and a.height == b.height, name
+        for col in a.columns:
+            if a[col].dtype.is_float():
+                diff = (a[col] - b[col]).abs().max()
+                assert a[col].is_null().equals(b[col].is_null()), (name, col)
+                assert diff is None or diff < 1e-9, (name, col, diff)  # type: ignore[operator]
+            else:
+                assert a[col].equals(b[col]), (name, col)
+
+
+def _erase(url: str, employee_id: str = "E1", at: datetime = ERASED_AT) -> Any:
+    with Ledger(url, clock=_clock(at)) as ledger:
+        return erase_person(ledger, employee_id, "request 2025/41", recorded_by="personalsjef")
+
+
+# ------------------------------------------------------------------ the KPIs
+def test_past_kpis_are_unchanged_by_an_erasure(kari: str, tmp_path: Path) -> None:
+    folder = tmp_path / "projection"
+    before = _all_kpis(kari, folder)
+    before_then = _all_kpis(kari, folder, known_at=BETWEEN)
+    lost_2021 = before["year/None"]["lost_workdays"][0]
+
+    result = _erase(kari)
+
+    _assert_same(before, _all_kpis(kari, folder))  # the stored projection catches up
+    # "what did we know in June 2022" is answered as before the erasure, too
+    _assert_same(before_then, _all_kpis(kari, folder, known_at=BETWEEN))
+    # and a projection built from nothing agrees
+    _assert_same(before, _all_kpis(kari, None))
+    assert result.frozen_rows > 0
+    # by hand: 2021 lost work-days are Kari's 1 + 0.5 + 0.5 + 1 (k2 retracted) + Ola's 1
+    assert lost_2021 == pytest.approx(4.0)
+
+
+def test_without_the_frozen_share_the_sickness_rate_would_drop(kari: str, tmp_path: Path) -> None:
+    """The frozen rows are what keeps the numbers: the erased sick days are gone."""
+    _erase(kari)
+    with open_projection(kari, persist=False) as p:
+        facts = p.facts()
+        year = p.kpi(date(2021, 1, 1), date(2021, 12, 31), "year")
+
+    assert set(facts.sick["employee_id"].to_list()) == {"E2"}
+    assert facts.frozen.height > 0
+    assert year["lost_workdays"][0] == pytest.approx(4.0)
+
+
+def test_a_period_cut_mid_month_gets_no_frozen_share(kari: str) -> None:
+    _erase(kari)
+    with open_projection(kari, persist=False) as p:
+        cut = p.kpi(date(2021, 3, 1), date(2021, 3, 15), "month")
+
+    assert cut["lost_workdays"][0] == pytest.approx(1.0)  # only Ola's day: documented limit
+
+
+# ----------------------------------------------------------- what is readable
+def test_history_shows_erased_fields_and_keeps_the_trail(kari: str) -> None:
+    _erase(kari)
+    with Ledger(kari) as ledger:
+        entries = person_history(ledger.store, "E1")
+
+    sick_days = [e for e in entries if e.type == "sick_day"]
+    assert sick_days and all(e.valid == "[erased]" for e in sick_days)
+    assert all(e.details["certificate"] == "[erased]" for e in sick_days)
+    hire = entries[0]
+    assert hire.details["note"] == "[erased]"
+    assert hire.details["birth_date"] == "1980-05-05"  # retained: pay and employment records
+    assert entries[-1].type == "erased" and entries[-1].details["reason"] == "request 2025/41"
+
+
+def test_export_shows_no_health_field_or_note_of_the_erased_person(kari: str) -> None:
+    _erase(kari)
+    with Ledger(kari) as ledger:
+        lines = list(iter_events(ledger.store))
+
+    text = orjson.dumps(lines).decode()
+    assert "migrene" not in text and "Kari" not in text and "family_illness" not in text
+    kari_sick = [e for e in lines if e["type"] == "sick_day" and e["employee_id"] == "E1"]
+    assert {e["effective_date"] for e in kari_sick} == {"[erased]"}
+    ola_sick = [e for e in lines if e["type"] == "sick_day" and e["employee_id"] == "E2"]
+    assert {e["effective_date"] for e in ola_sick} == {"2021-03-01", "2022-02-08"}
+    assert not any(e["type"] == "statistics_frozen" for e in lines)
+
+
+def test_the_roster_of_a_past_day_still_lists_the_erased_employment(kari: str) -> None:
+    _erase(kari)
+    with open_projection(kari, persist=False) as p:
+        roster = p.roster(date(2022, 6, 1))
+
+    assert sorted(roster["employee_id"].to_list()) == ["E1", "E2"]
+
+
+def test_verify_still_passes_after_an_erasure(kari: str) -> None:
+    with Ledger(kari) as ledger:
+        head_before = verify(ledger.store).head
+    _erase(kari)
+    with Ledger(kari) as ledger:
+        result = verify(ledger.store, expect=head_before)
+
+    assert result.ok and result.events == 16  # 14 facts + erased + statistics_frozen
+
+
+# --------------------------------------------------------------- refusals
+def test_nothing_more_is_recorded_for_an_erased_person(kari: str) -> None:
+    _erase(kari)
+    with Ledger(kari) as ledger, pytest.raises(ImportRefused) as e:
+        ledger.record([sick("2021-04-01", "E1"), retracted("k1")])
+
+    text = str(e.value)
+    assert "1: employee_id: employee E1 was erased" in text
+    assert "2: employee_id: employee E1 was erased" in text
+
+
+def test_an_employee_still_employed_cannot_be_erased(kari: str) -> None:
+    with Ledger(kari) as ledger, pytest.raises(LedgerError, match="A2 has no end date"):
+        erase_person(ledger, "E2", "request")
+
+
+def test_erasing_twice_or_an_unknown_person_is_refused(kari: str) -> None:
+    _erase(kari)
+    with Ledger(kari) as ledger:
+        with pytest.raises(LedgerError, match="already erased"):
+            erase_person(ledger, "E1", "again")
+        with pytest.raises(LedgerError, match="E9 is not in the ledger"):
+            erase_person(ledger, "E9", "who?")
+
+
+def test_a_termination_dated_in_the_future_blocks_erasure(ledger_url: str) -> None:
+    with Ledger(ledger_url, clock=_clock(FIRST)) as ledger:
+        ledger.record([hired(), terminated("2022-03-31")])
+        with pytest.raises(LedgerError, match="runs until 2022-03-31"):
+            erase_person(ledger, "E1", "too early")
+
+
+# ------------------------------------------------------------ encryption at rest
+def _stored_bytes(url: str) -> bytes:
+    if url.startswith("sqlite"):
+        path = Path(url.split(":///", 1)[1])
+        return b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*") if p.is_file())
+    base, _, schema = url.partition("?schema=")
+    with psycopg.connect(base) as conn:
+        rows = conn.execute(
+            sql.SQL("SELECT state FROM {}.stored_events").format(sql.Identifier(schema))
+        ).fetchall()
+    return b"".join(bytes(r[0]) for r in rows)
+
+
+def test_personal_fields_are_not_stored_in_plain_text(kari: str) -> None:
+    raw = _stored_bytes(kari)
+
+    assert b"E1" in raw  # the employee number is the stream key, stored in clear
+    for secret in (b"1980-05-05", b"550000", b"migrene", b"Kari", b"family_illness",
+                   b"2021-09-06", b"feilregistrert"):  # fmt: skip
+        assert secret not in raw, secret
+
+
+def test_the_destroyed_key_is_gone_from_the_sqlite_file(sqlite_url: str) -> None:
+    _kari_and_ola(sqlite_url)
+    path = sqlite_url.split(":///", 1)[1]
+    with sqlite3.connect(path) as conn:
+        (wrapped,) = conn.execute(
+            "SELECT wrapped FROM ledger_person_keys WHERE employee_id = 'E1'"
+        ).fetchone()
+    assert bytes(wrapped) in _stored_bytes(sqlite_url)
+
+    _erase(sqlite_url)
+
+    assert bytes(wrapped) not in _stored_bytes(sqlite_url)  # secure_delete + checkpoint
+    with sqlite3.connect(path) as conn:
+        row = conn.execute(
+            "SELECT wrapped, erased_at FROM ledger_person_keys WHERE employee_id = 'E1'"
+        ).fetchone()
+    assert row == (None, ERASED_AT.isoformat())
+
+
+def test_an_erasure_rewrites_the_stored_projection(kari: str, tmp_path: Path) -> None:
+    folder = tmp_path / "projection"
+    open_projection(kari, directory=folder).close()
+    assert any(
+        pl.read_parquet(f).filter(pl.col("employee_id") == "E1").height
+        for f in folder.glob("sick*.parquet")
+    )
+
+    _erase(kari)
+    open_projection(kari, directory=folder).close()
+
+    for f in folder.glob("*.parquet"):
+        frame = pl.read_parquet(f)
+        if f.name.startswith("sick"):
+            assert frame.filter(pl.col("employee_id") == "E1").height == 0
+
+
+# ------------------------------------------------------------------ keys
+def test_writing_without_a_master_key_is_refused_and_stores_nothing(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("HRLEDGER_MASTER_KEY")
+    with Ledger(sqlite_url) as ledger:
+        with pytest.raises(LedgerError, match="no master key configured"):
+            ledger.record([hired()])
+        assert ledger.store.max_position() == 0
+
+
+def test_a_wrong_master_key_cannot_read_the_ledger(
+    kari: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HRLEDGER_MASTER_KEY", "ff" * 32)
+
+    with pytest.raises(LedgerError, match="master key does not open"):
+        open_projection(kari, persist=False)
+
+
+def test_the_key_can_come_from_a_file(
+    sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key_file = tmp_path / "hrledger.key"
+    key_file.write_text(os.environ["HRLEDGER_MASTER_KEY"] + "\n")
+    monkeypatch.delenv("HRLEDGER_MASTER_KEY")
+    monkeypatch.setenv("HRLEDGER_MASTER_KEY_FILE", str(key_file))
+
+    with Ledger(sqlite_url) as ledger:
+        assert ledger.record([hired(), sick("2021-03-01")]).stored == 2
+    with open_projection(sqlite_url, persist=False) as p:
+        assert p.facts().sick.height == 1
+
+
+# -------------------------------------------------------------------- CLI
+def test_erase_on_the_command_line(
+    kari: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code = main(["--db", kari, "erase", "E1", "--reason", "request 2025/41"])
+    out = capsys.readouterr().out
+
+    assert code == 0
+    assert out.startswith("erased E1 at ") and "key is destroyed" in out
+    assert main(["--db", kari, "verify"]) == 0
+    assert main(["--db", kari, "erase", "E2", "--reason", "x"]) == 1
+    assert "A2 has no end date" in capsys.readouterr().err
