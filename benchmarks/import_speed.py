@@ -22,6 +22,10 @@ import uuid
 from pathlib import Path
 
 DATA = Path(os.environ.get("HRLEDGER_BENCH_DATA", "bench-data"))
+# Benchmark ledgers are throwaway: without a configured master key, use a random one
+# (personal fields are sealed, as in production, so the figures include the encryption).
+if not (os.environ.get("HRLEDGER_MASTER_KEY") or os.environ.get("HRLEDGER_MASTER_KEY_FILE")):
+    os.environ["HRLEDGER_MASTER_KEY"] = os.urandom(32).hex()
 PG = os.environ.get("HRLEDGER_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 
 
@@ -98,10 +102,14 @@ def raw_postgres(rows: list[tuple[str, int, str, bytes]]) -> float:
             )
             pg_rows = [(uuid.UUID(o), v, t, s) for o, v, t, s in rows]
             t0 = time.perf_counter()
-            with conn.transaction(), conn.cursor() as cur, cur.copy(
-                f"COPY {schema}.stored_events (originator_id, originator_version, topic, state) "
-                "FROM STDIN"
-            ) as copy:
+            with (
+                conn.transaction(),
+                conn.cursor() as cur,
+                cur.copy(
+                    f"COPY {schema}.stored_events (originator_id, originator_version, topic, state) "
+                    "FROM STDIN"
+                ) as copy,
+            ):
                 for r in pg_rows:
                     copy.write_row(r)
             seconds = time.perf_counter() - t0

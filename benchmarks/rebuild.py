@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import os
 import random
 import resource
 import sqlite3
@@ -41,6 +42,9 @@ INSERT_SQL = (
     "VALUES (?,?,?,?,?)"
 )
 GOALS = {"rebuild_s": 30.0, "peak_gb": 2.0, "catch_up_ms": 100.0, "kpi_s": 1.0}
+# Benchmark ledgers are throwaway: without a configured master key, use a random one.
+if not (os.environ.get("HRLEDGER_MASTER_KEY") or os.environ.get("HRLEDGER_MASTER_KEY_FILE")):
+    os.environ["HRLEDGER_MASTER_KEY"] = os.urandom(32).hex()
 
 
 def peak_gb() -> float:

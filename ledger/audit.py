@@ -94,7 +94,10 @@ def valid_span(ev: dict[str, Any]) -> tuple[date, date | None]:
 
 def touches(ev: dict[str, Any], start: date, end: date) -> bool:
     """Does the fact ``ev`` (not a retraction) bear on the period [start, end]?"""
-    lo, hi = valid_span(ev)
+    try:
+        lo, hi = valid_span(ev)
+    except (KeyError, ValueError):
+        return False  # an erasure, or a fact whose date was erased with its key
     return lo <= end and (hi is None or hi >= start)
 
 

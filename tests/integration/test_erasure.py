@@ -331,3 +331,16 @@ def test_erase_on_the_command_line(
     assert main(["--db", kari, "verify"]) == 0
     assert main(["--db", kari, "erase", "E2", "--reason", "x"]) == 1
     assert "A2 has no end date" in capsys.readouterr().err
+
+
+def test_the_auditors_diff_across_an_erasure_still_works(
+    kari: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _erase(kari)
+    code = main(
+        ["--db", kari, "diff", "--known-at", FIRST.isoformat(), "--known-at",
+         datetime(2026, 1, 1, tzinfo=UTC).isoformat(), "--from", "2021-01-01",
+         "--to", "2021-12-31"]
+    )  # fmt: skip
+
+    assert code == 0, capsys.readouterr().err

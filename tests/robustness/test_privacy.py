@@ -22,7 +22,7 @@ from ledger.privacy import (
     pseudonym_key,
     suppress_small_cells,
 )
-from tests.builders import hired, sick
+from tests.builders import hired, sick, terminated
 
 KEY = b"k" * 32
 
@@ -200,3 +200,31 @@ def test_roles_setup_on_sqlite_says_roles_need_postgresql(
     rc = main(["--db", sqlite_url, "roles", "setup", "--analyst-role", "a", "--hr-role", "h"])
     err = capsys.readouterr().err
     assert rc == 1 and "only on PostgreSQL" in err and "Traceback" not in err
+
+
+def test_the_hr_role_records_and_erases_and_the_analyst_cannot_read_keys(
+    postgres_url: str, roles: tuple[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with Ledger(postgres_url) as ledger:
+        ledger.record([hired(), sick("2021-03-01")])  # the owner makes the tables
+    analyst, hr = roles
+    setup = ["--db", postgres_url, "roles", "setup", "--analyst-role", analyst, "--hr-role", hr]
+    assert main([*setup, "--login"]) == 0
+    schema = postgres_url.split("schema=")[1]
+    p = urlparse(postgres_url)
+    as_hr = f"postgresql://{hr}@{p.hostname}:{p.port or 5432}{p.path}?schema={schema}"
+
+    with Ledger(as_hr) as ledger:  # a new person gets a key: INSERT on the key table
+        ledger.record([hired("E2", "A2"), terminated("2021-06-30", "A2")])
+    capsys.readouterr()
+    assert main(["--db", as_hr, "erase", "E2", "--reason", "request 7"]) == 0, (
+        capsys.readouterr().err
+    )
+    assert "erased E2" in capsys.readouterr().out
+
+    keys = sql.SQL("SELECT count(*) FROM {}.ledger_person_keys").format(sql.Identifier(schema))
+    with (
+        connect_as(postgres_url, analyst) as conn,
+        pytest.raises(psycopg.errors.InsufficientPrivilege, match="permission denied"),
+    ):
+        conn.execute(keys)

@@ -1,0 +1,95 @@
+"""Sealing personal fields: what is sealed with whose key, and what tampering does."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from ledger.keys import LEDGER_KEY_ID, Keyring, KeyProblem, KeyRow
+from ledger.sealing import ERASED, LEDGER, PERSON, open_event, seal_event
+from tests.builders import hired, leave, sick
+
+
+class KeyTable:
+    """The key rows a store would hold (the store's own behaviour is tested on real databases)."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, KeyRow] = {}
+
+    def key_rows(self, employee_ids: Any = None) -> list[KeyRow]:
+        return list(self.rows.values())
+
+    def keep(self, ring: Keyring) -> None:
+        self.rows.update({r.key_id: r for r in ring.new_rows})
+
+
+def _stored(ev: dict[str, Any], table: KeyTable, owner: str | None = "E1") -> dict[str, Any]:
+    ring = Keyring.load(table)
+    out = seal_event({"event_id": "ev-1", **ev}, ring, owner)
+    table.keep(ring)
+    return out
+
+
+def test_a_sick_day_keeps_only_its_person_in_clear() -> None:
+    table = KeyTable()
+
+    stored = _stored(sick("2021-03-01", certificate="doctor", grade_pct=50, note="migrene"), table)
+
+    assert set(stored) == {"type", "event_id", "employee_id", PERSON}
+    assert stored[PERSON].startswith(table.rows[stored[PERSON].split(":")[0]].key_id)
+    opened = dict(stored)
+    assert open_event(opened, Keyring.load(table))
+    assert opened["effective_date"] == "2021-03-01" and opened["grade_pct"] == 50
+    assert opened["note"] == "migrene"
+
+
+def test_birth_date_and_pay_are_sealed_with_the_ledger_key() -> None:
+    table = KeyTable()
+
+    stored = _stored(hired(), table)
+
+    assert "birth_date" not in stored and "annual_salary" not in stored
+    assert stored[LEDGER].startswith(f"{LEDGER_KEY_ID}:")
+    assert stored["gender"] == "F" and stored["unit"] == "Utsira skule"  # KPI fields stay clear
+
+
+def test_a_welfare_reason_is_sealed_but_the_leave_itself_is_not() -> None:
+    stored = _stored(leave("2021-05-03", "2021-05-03", welfare_reason="family_illness"), KeyTable())
+
+    assert stored["start_date"] == "2021-05-03" and stored["kind"] == "welfare"
+    assert "welfare_reason" not in stored
+
+
+def test_a_sealed_value_moved_to_another_event_fails_its_integrity_check() -> None:
+    table = KeyTable()
+    stored = _stored(sick("2021-03-01"), table)
+
+    moved = {**stored, "event_id": "ev-2"}  # the ciphertext is bound to its event id
+
+    with pytest.raises(KeyProblem, match="failed its integrity check"):
+        open_event(moved, Keyring.load(table))
+
+
+def test_a_destroyed_key_reads_as_erased() -> None:
+    table = KeyTable()
+    stored = _stored(sick("2021-03-01"), table)
+    kid = stored[PERSON].split(":")[0]
+    del table.rows[kid]  # what `hrledger erase` leaves: a tombstone under a new key id
+    table.rows["tombstone"] = KeyRow("tombstone", "E1", None, "2025-01-01", "2025-01-01")
+
+    ring = Keyring.load(table)
+    marked, bare = dict(stored), dict(stored)
+
+    assert not open_event(marked, ring, mark_erased=True)
+    assert marked["effective_date"] == ERASED and marked["certificate"] == ERASED
+    assert not open_event(bare, ring) and "effective_date" not in bare
+
+
+def test_a_malformed_master_key_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HRLEDGER_MASTER_KEY", "not-hex")
+    with pytest.raises(KeyProblem, match="HRLEDGER_MASTER_KEY is not 64 hexadecimal"):
+        Keyring.load(KeyTable())
+    monkeypatch.setenv("HRLEDGER_MASTER_KEY", "abcd")
+    with pytest.raises(KeyProblem, match="must be 64 hexadecimal characters"):
+        Keyring.load(KeyTable())
