@@ -106,8 +106,8 @@ def raw_postgres(rows: list[tuple[str, int, str, bytes]]) -> float:
                 conn.transaction(),
                 conn.cursor() as cur,
                 cur.copy(
-                    f"COPY {schema}.stored_events (originator_id, originator_version, topic, state) "
-                    "FROM STDIN"
+                    f"COPY {schema}.stored_events "
+                    "(originator_id, originator_version, topic, state) FROM STDIN"
                 ) as copy,
             ):
                 for r in pg_rows:
