@@ -294,7 +294,9 @@ class Ledger:
             ev["employee_id"] for _, ev in todo if ev["type"] == "hms_deviation"
             and ev["employee_id"] is not None
         )  # fmt: skip
-        return Keyring.load(self.store, persons)
+        ring = Keyring.load(self.store, persons)
+        ring.check_master()
+        return ring
 
     def _load_states(
         self, streams: set[str], ring: Keyring

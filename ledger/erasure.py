@@ -23,6 +23,7 @@ from ledger.domain_events import TOPIC_BY_TYPE
 from ledger.errors import LedgerError
 from ledger.keys import Keyring, require_master_key
 from ledger.person import PersonState
+from ledger.sealing import shreddable_fields
 from ledger.store import ConcurrentWrite, Erasure, NewEvent
 from ledger.streams import person_stream, stream_uuid
 
@@ -48,6 +49,7 @@ def erasure_check(ledger: Ledger, employee_id: str, today: date) -> PersonState:
     assert isinstance(state, PersonState)
     if state.version == 0:
         raise LedgerError(f"employee {employee_id} is not in the ledger; check the employee id")
+    _refuse_clear_fields(ledger, employee_id)
     for emp in state.employments.values():
         if emp.end is None or emp.end >= today.isoformat():
             until = "has no end date" if emp.end is None else f"runs until {emp.end}"
@@ -57,6 +59,21 @@ def erasure_check(ledger: Ledger, employee_id: str, today: date) -> PersonState:
                 "(docs/privacy.md)"
             )
     return state
+
+
+def _refuse_clear_fields(ledger: Ledger, employee_id: str) -> None:
+    """A person recorded before sealing existed has health fields in clear: shredding a key
+    would hide nothing, and the frozen share would count their sick days twice."""
+    uid = stream_uuid(person_stream(employee_id))
+    for version, raw in ledger.store.stream_rows({uid: 0}).get(uid, []):
+        ev = orjson.loads(raw)
+        clear = [f for f in shreddable_fields(ev["type"]) if ev.get(f) is not None]
+        if clear:
+            raise LedgerError(
+                f"employee {employee_id} cannot be erased by destroying a key: their event "
+                f"{version} ({ev['type']}) was stored before sealing existed, with "
+                f"{', '.join(clear)} in clear; see docs/privacy.md (ledgers from before sealing)"
+            )
 
 
 def erase(

@@ -100,5 +100,6 @@ def grants_sql(schema: str, role: str = "hrledger") -> list[str]:
         f"GRANT USAGE ON SCHEMA {s} TO {r}",
         f"GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA {s} TO {r}",
         f"GRANT UPDATE ON {s}.ledger_person_keys TO {r}",
+        f"GRANT DELETE ON {s}.stored_snapshots TO {r}",
         f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA {s} TO {r}",
     ]

@@ -121,6 +121,17 @@ class Keyring:
         ring.by_employee = {r.employee_id: r.key_id for r in rows if r.employee_id is not None}
         return ring
 
+    def check_master(self) -> None:
+        """Refuse a wrong master key before anything is written with it.
+
+        New keys are wrapped with the configured master key; a wrong one would
+        make them unreadable later, so one existing key must open first.
+        """
+        for kid, row in self.rows.items():
+            if row.wrapped is not None:
+                self._cipher(kid)
+                return
+
     # ------------------------------------------------------------ writing
     def erased(self, employee_id: str) -> bool:
         kid = self.by_employee.get(employee_id)

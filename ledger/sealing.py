@@ -58,9 +58,10 @@ def seal_event(ev: dict[str, Any], ring: Keyring, owner: str | None) -> dict[str
     out = dict(ev)
     aad = ev["event_id"]
     if owner is not None:
+        kid = ring.key_for(owner)  # every person gets a key with their first event
         own = {f: out.pop(f) for f in shreddable_fields(t) if out.get(f) is not None}
         if own:
-            out[PERSON] = ring.seal(ring.key_for(owner), own, aad)
+            out[PERSON] = ring.seal(kid, own, aad)
     kept = {f: out.pop(f) for f in LEDGER_FIELDS.get(t, ()) if out.get(f) is not None}
     if kept:
         out[LEDGER] = ring.seal(ring.key_for(None), kept, aad)

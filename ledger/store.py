@@ -58,6 +58,18 @@ class Erasure:
     """A fresh key id for the row that remembers the erasure: sealed values keep
     pointing at the old id, which then names nothing."""
 
+    def tombstone_row(self) -> tuple[str, str, str, str]:
+        return (self.tombstone, self.employee_id, self.erased_at, self.erased_at)
+
+
+TOMBSTONE_SQL = (
+    "INSERT INTO ledger_person_keys (key_id, employee_id, wrapped, created_at, erased_at) "
+    "VALUES (%s, %s, NULL, %s, %s) ON CONFLICT (employee_id) DO UPDATE SET "
+    "key_id = excluded.key_id, wrapped = NULL, erased_at = excluded.erased_at"
+)
+"""The erased person's key row becomes a tombstone (or is made as one): the key is gone,
+the fact that this employee id was erased stays."""
+
 
 class ConcurrentWrite(Exception):
     """Another writer stored events for the same stream or id meanwhile: retry."""
@@ -347,11 +359,7 @@ class SQLiteStore:
                 [(k.key_id, k.employee_id, k.wrapped, k.created_at, k.erased_at) for k in new_keys],
             )
             if erasure is not None:
-                c.execute(
-                    "UPDATE ledger_person_keys SET key_id = ?, wrapped = NULL, erased_at = ? "
-                    "WHERE employee_id = ?",
-                    (erasure.tombstone, erasure.erased_at, erasure.employee_id),
-                )
+                c.execute(TOMBSTONE_SQL.replace("%s", "?"), erasure.tombstone_row())
                 c.execute(
                     "DELETE FROM stored_snapshots WHERE originator_id = ?",
                     (erasure.stream_id.hex,),

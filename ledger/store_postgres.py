@@ -23,6 +23,7 @@ from ledger.chain import GENESIS, link
 from ledger.errors import StorageError
 from ledger.keys import LEDGER_KEY_ID, KeyRow
 from ledger.store import (
+    TOMBSTONE_SQL,
     ConcurrentWrite,
     Erasure,
     NewEvent,
@@ -303,11 +304,8 @@ class PostgresStore:
             )
         if erasure is not None:
             cur.execute(
-                sql.SQL(
-                    "UPDATE {} SET key_id = %s, wrapped = NULL, erased_at = %s "
-                    "WHERE employee_id = %s"
-                ).format(keys),
-                (erasure.tombstone, erasure.erased_at, erasure.employee_id),
+                sql.SQL(TOMBSTONE_SQL.replace("ledger_person_keys", "{}")).format(keys),
+                erasure.tombstone_row(),
             )
             cur.execute(
                 sql.SQL("DELETE FROM {} WHERE originator_id = %s").format(

@@ -344,3 +344,51 @@ def test_the_auditors_diff_across_an_erasure_still_works(
     )  # fmt: skip
 
     assert code == 0, capsys.readouterr().err
+
+
+def test_a_person_without_notes_or_sick_days_is_erased_for_good(ledger_url: str) -> None:
+    with Ledger(ledger_url, clock=_clock(FIRST)) as ledger:
+        ledger.record([hired("E3", "A3"), terminated("2021-06-30", "A3")])
+    _erase(ledger_url, "E3")
+
+    with Ledger(ledger_url, clock=_clock(ERASED_AT)) as ledger:
+        with pytest.raises(LedgerError, match="already erased"):
+            erase_person(ledger, "E3", "again")
+        with pytest.raises(ImportRefused, match="employee E3 was erased"):
+            ledger.record([hired("E3", "A4", "2025-04-01")])
+
+
+def test_a_person_stored_before_sealing_existed_is_not_erased(sqlite_url: str) -> None:
+    """Events written in clear (by an older version) cannot be shredded: refuse, say why."""
+    with Ledger(sqlite_url, clock=_clock(FIRST)) as ledger:
+        ledger.record([hired(), terminated("2021-06-30")])
+        state = ledger.store.read_rows(0, 1)[0][1]  # borrow a stored event's shape
+        shape = {k: v for k, v in orjson.loads(state).items() if not k.startswith("sealed")}
+        clear = {**shape, "type": "sick_day", "event_id": "old-1",
+                 "effective_date": "2021-03-01", "certificate": "self"}  # fmt: skip
+        path = sqlite_url.split(":///", 1)[1]
+        with sqlite3.connect(path) as conn:
+            oid, topic = conn.execute(
+                "SELECT originator_id, topic FROM stored_events WHERE rowid = 1"
+            ).fetchone()
+            conn.execute(
+                "INSERT INTO stored_events (originator_id, originator_version, topic, state) "
+                "VALUES (?, 3, ?, ?)",
+                (oid, topic.replace("Hired", "SickDayRecorded"), orjson.dumps(clear)),
+            )
+
+    with Ledger(sqlite_url, clock=_clock(ERASED_AT)) as ledger:
+        with pytest.raises(LedgerError, match="stored before sealing existed, with "
+                           "effective_date, certificate in clear"):  # fmt: skip
+            erase_person(ledger, "E1", "request")
+
+
+def test_writing_with_a_wrong_master_key_is_refused(
+    kari: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HRLEDGER_MASTER_KEY", "ee" * 32)
+    with Ledger(kari) as ledger:
+        before = ledger.store.max_position()
+        with pytest.raises(LedgerError, match="master key does not open"):
+            ledger.record([hired("E7", "A7")])
+        assert ledger.store.max_position() == before
