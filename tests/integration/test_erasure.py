@@ -377,10 +377,12 @@ def test_a_person_stored_before_sealing_existed_is_not_erased(sqlite_url: str) -
                 (oid, topic.replace("Hired", "SickDayRecorded"), orjson.dumps(clear)),
             )
 
-    with Ledger(sqlite_url, clock=_clock(ERASED_AT)) as ledger:
-        with pytest.raises(LedgerError, match="stored before sealing existed, with "
-                           "effective_date, certificate in clear"):  # fmt: skip
-            erase_person(ledger, "E1", "request")
+    refusal = "stored before sealing existed, with effective_date, certificate in clear"
+    with (
+        Ledger(sqlite_url, clock=_clock(ERASED_AT)) as ledger,
+        pytest.raises(LedgerError, match=refusal),
+    ):
+        erase_person(ledger, "E1", "request")
 
 
 def test_writing_with_a_wrong_master_key_is_refused(
