@@ -48,9 +48,9 @@ notebooks: env $(DEMO_KEY)
 lab: env $(DEMO_KEY)
 	$(KEYED) HRLEDGER_DB=$(DEMO_DB) $(BIN)/jupyter lab notebooks
 
-bench: env $(DEMO_KEY)
-	$(KEYED) $(BIN)/python -m benchmarks.import_speed
-	$(KEYED) $(BIN)/python -m benchmarks.rebuild --generate --from 2015 --to 2024 --workdir bench-data
+bench: env
+	$(BIN)/python -m benchmarks.import_speed
+	$(BIN)/python -m benchmarks.rebuild --generate --from 2015 --to 2024 --workdir bench-data
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache .mypy_cache .ruff_cache

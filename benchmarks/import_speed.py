@@ -22,8 +22,8 @@ import uuid
 from pathlib import Path
 
 DATA = Path(os.environ.get("HRLEDGER_BENCH_DATA", "bench-data"))
-# Benchmark ledgers are throwaway: without a configured master key, use a random one
-# (personal fields are sealed, as in production, so the figures include the encryption).
+# Personal fields are sealed, as in production, so the figures include the encryption.
+# Without a configured master key the ledgers use a throwaway one (they are rebuilt per run).
 if not (os.environ.get("HRLEDGER_MASTER_KEY") or os.environ.get("HRLEDGER_MASTER_KEY_FILE")):
     os.environ["HRLEDGER_MASTER_KEY"] = os.urandom(32).hex()
 PG = os.environ.get("HRLEDGER_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")

@@ -42,9 +42,19 @@ INSERT_SQL = (
     "VALUES (?,?,?,?,?)"
 )
 GOALS = {"rebuild_s": 30.0, "peak_gb": 2.0, "catch_up_ms": 100.0, "kpi_s": 1.0}
-# Benchmark ledgers are throwaway: without a configured master key, use a random one.
-if not (os.environ.get("HRLEDGER_MASTER_KEY") or os.environ.get("HRLEDGER_MASTER_KEY_FILE")):
-    os.environ["HRLEDGER_MASTER_KEY"] = os.urandom(32).hex()
+
+
+def use_bench_key(folder: Path) -> None:
+    """Without a configured master key, seal with one kept beside the benchmark ledgers
+    (they are kept between runs, so the key must be too)."""
+    if os.environ.get("HRLEDGER_MASTER_KEY") or os.environ.get("HRLEDGER_MASTER_KEY_FILE"):
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    key = folder / "master.key"
+    if not key.exists():
+        key.write_text(os.urandom(32).hex() + "\n")
+        key.chmod(0o600)
+    os.environ["HRLEDGER_MASTER_KEY_FILE"] = str(key)
 
 
 def peak_gb() -> float:
@@ -264,6 +274,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     work = Path(args.workdir or tempfile.mkdtemp(prefix="hrledger-bench-"))
+    use_bench_key(work)
     work.mkdir(parents=True, exist_ok=True)
     if args.db:
         url = args.db

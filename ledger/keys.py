@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import os
+import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -94,6 +95,12 @@ class KeySource(Protocol):
         """The keys of these employees and the ledger key (all keys for None)."""
         ...
 
+    def key_rows_by_id(self, key_ids: Iterable[str]) -> list[KeyRow]: ...
+
+
+SEALED_KEY_ID = re.compile(rb'"sealed(?:_l|_stats)?":"([0-9a-f]{32}|ledger):')
+"""The key id of a sealed value, found in stored bytes without decoding them."""
+
 
 def _b64(raw: bytes) -> str:
     return base64.b64encode(raw).decode("ascii")
@@ -131,6 +138,17 @@ class Keyring:
             if row.wrapped is not None:
                 self._cipher(kid)
                 return
+
+    def fetch_for(self, source: KeySource, states: bytes) -> None:
+        """Load the keys that the stored ``states`` are sealed with and are not loaded yet.
+
+        Readers that follow the ledger load keys page by page instead of all
+        at once: a catch-up of one event must not read thousands of keys.
+        """
+        wanted = {m.decode() for m in SEALED_KEY_ID.findall(states)} - self.rows.keys()
+        for row in source.key_rows_by_id(sorted(wanted)) if wanted else []:
+            self.rows[row.key_id] = row
+            self._open.pop(row.key_id, None)
 
     # ------------------------------------------------------------ writing
     def erased(self, employee_id: str) -> bool:
@@ -188,6 +206,29 @@ class Keyring:
                 f"a sealed field failed its integrity check (key {kid}, event {aad}): the "
                 "stored bytes were changed; run `hrledger verify`"
             ) from None
+
+    def open_many(self, parts: Any, aads: list[bytes]) -> list[bytes | None]:
+        """Open a column of sealed values at once (the read side's hot loop).
+
+        ``parts``: a polars frame of (key id, base64 body) as split from the
+        tokens; base64 is decoded column-wise, so only the decryption runs
+        per value in Python.
+        """
+        kids: list[str] = parts[:, 0].to_list()
+        blobs: list[bytes] = parts[:, 1].str.decode("base64").to_list()
+        ciphers = {kid: self._cipher(kid) for kid in set(kids)}
+        out: list[bytes | None] = []
+        append = out.append
+        try:
+            for kid, blob, aad in zip(kids, blobs, aads, strict=True):
+                aes = ciphers[kid]
+                append(None if aes is None else aes.decrypt(blob[:NONCE], blob[NONCE:], aad))
+        except InvalidTag:
+            raise KeyProblem(
+                f"a sealed field of event {aads[len(out)].decode()} failed its integrity check: "
+                "the stored bytes were changed; run `hrledger verify`"
+            ) from None
+        return out
 
     def _cipher(self, kid: str) -> AESGCM | None:
         if kid in self._open:

@@ -90,6 +90,7 @@ class EventStore(Protocol):
     def snapshots(self, ids: Sequence[UUID]) -> dict[UUID, tuple[int, bytes]]: ...
     def save_snapshots(self, rows: Sequence[tuple[UUID, int, str, bytes]]) -> None: ...
     def key_rows(self, employee_ids: Iterable[str] | None = None) -> list[KeyRow]: ...
+    def key_rows_by_id(self, key_ids: Iterable[str]) -> list[KeyRow]: ...
     def append(
         self,
         events: Iterable[NewEvent],
@@ -293,6 +294,16 @@ class SQLiteStore:
         except sqlite3.OperationalError as e:
             if "no such table" in str(e):
                 return []  # a ledger from before sealing, opened read-only
+            raise
+        return [KeyRow(k, emp, None if w is None else bytes(w), c, x) for k, emp, w, c, x in rows]
+
+    def key_rows_by_id(self, key_ids: Iterable[str]) -> list[KeyRow]:
+        base = "SELECT key_id, employee_id, wrapped, created_at, erased_at FROM ledger_person_keys"
+        try:
+            rows = self._select_in(base + " WHERE key_id IN ({marks})", list(key_ids))
+        except sqlite3.OperationalError as e:
+            if "no such table" in str(e):
+                return []
             raise
         return [KeyRow(k, emp, None if w is None else bytes(w), c, x) for k, emp, w, c, x in rows]
 

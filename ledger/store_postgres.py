@@ -246,6 +246,15 @@ class PostgresStore:
             ).fetchall()
         return [KeyRow(k, emp, None if w is None else bytes(w), c, x) for k, emp, w, c, x in rows]
 
+    def key_rows_by_id(self, key_ids: Iterable[str]) -> list[KeyRow]:
+        rows = self._select_any(
+            "SELECT key_id, employee_id, wrapped, created_at, erased_at FROM {} "
+            "WHERE key_id = ANY(%s)",
+            "ledger_person_keys",
+            list(key_ids),
+        )
+        return [KeyRow(k, emp, None if w is None else bytes(w), c, x) for k, emp, w, c, x in rows]
+
     def save_snapshots(self, rows: Sequence[tuple[UUID, int, str, bytes]]) -> None:
         with self.conn.transaction(), self.conn.cursor() as cur:
             cur.executemany(

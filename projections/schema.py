@@ -20,6 +20,18 @@ def make_schema(cols: Mapping[str, Any]) -> pl.Schema:
     return pl.Schema(cols)
 
 
+SICKNESS_SUMS: Final = {
+    "lost_workdays": pl.Float64,
+    "lost_workdays_self": pl.Float64,
+    "lost_workdays_doctor": pl.Float64,
+    "sick_occurrences_1_3": pl.Int64,
+    "sick_occurrences_4_16": pl.Int64,
+    "sick_occurrences_17_56": pl.Int64,
+    "sick_occurrences_over_56": pl.Int64,
+    "long_term_occurrences": pl.Int64,
+}
+"""The additive parts of the sickness KPIs (rates are computed from them)."""
+
 FROZEN_ROW_SCHEMA = make_schema(
     {
         "known_from": pl.Datetime("us", "UTC"),
@@ -28,14 +40,7 @@ FROZEN_ROW_SCHEMA = make_schema(
         "period_start": pl.Date,
         "period_end": pl.Date,
         "group": pl.String,
-        "lost_workdays": pl.Float64,
-        "lost_workdays_self": pl.Float64,
-        "lost_workdays_doctor": pl.Float64,
-        "sick_occurrences_1_3": pl.Int64,
-        "sick_occurrences_4_16": pl.Int64,
-        "sick_occurrences_17_56": pl.Int64,
-        "sick_occurrences_over_56": pl.Int64,
-        "long_term_occurrences": pl.Int64,
+        **SICKNESS_SUMS,
     }
 )
 """An erased person's contribution to the sickness sums of one calendar period and group,
@@ -112,14 +117,7 @@ KPI_EXTRA: Final = pl.Schema(
     {
         "employments": pl.Int64,
         "agreed_workdays": pl.Float64,
-        "lost_workdays": pl.Float64,
-        "lost_workdays_self": pl.Float64,
-        "lost_workdays_doctor": pl.Float64,
-        "sick_occurrences_1_3": pl.Int64,
-        "sick_occurrences_4_16": pl.Int64,
-        "sick_occurrences_17_56": pl.Int64,
-        "sick_occurrences_over_56": pl.Int64,
-        "long_term_occurrences": pl.Int64,
+        **SICKNESS_SUMS,
         "fulltime_persons": pl.Int64,
         "permanent_persons": pl.Int64,
         "leaders_women": pl.Int64,

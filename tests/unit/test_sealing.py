@@ -20,6 +20,9 @@ class KeyTable:
     def key_rows(self, employee_ids: Any = None) -> list[KeyRow]:
         return list(self.rows.values())
 
+    def key_rows_by_id(self, key_ids: Any) -> list[KeyRow]:
+        return [self.rows[k] for k in key_ids if k in self.rows]
+
     def keep(self, ring: Keyring) -> None:
         self.rows.update({r.key_id: r for r in ring.new_rows})
 
