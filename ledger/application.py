@@ -322,13 +322,15 @@ class Ledger:
             after[uid] = state.version
         for uid, rows in (self.store.stream_rows(after) if not self._empty else {}).items():
             state = states[ids[uid]]
+            person = isinstance(state, PersonState)
             erased = False
             for version, raw in rows:
                 if version > state.version:
                     ev = orjson.loads(raw)
                     # An erased person's facts cannot be read back; their state only needs
-                    # its version (every new line for them is refused).
-                    erased = erased or not open_event(ev, ring)
+                    # its version (every new line for them is refused). A deviation keeps
+                    # working when the note of the employee it names was erased.
+                    erased = erased or (not open_event(ev, ring) and person)
                     if erased:
                         state.version = version
                         continue

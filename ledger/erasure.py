@@ -34,6 +34,7 @@ class ErasureResult:
     erased_at: str
     positions: tuple[int, int]
     frozen_rows: int
+    warning: str | None = None
 
 
 def erasure_check(ledger: Ledger, employee_id: str, today: date) -> PersonState:
@@ -145,6 +146,17 @@ def erase(
         raise LedgerError(
             f"another writer recorded for {employee_id} meanwhile; nothing was erased, try again"
         ) from None
+    warning = None
+    if getattr(ledger.store, "key_left_in_log", False):
+        warning = (
+            "other programs kept the ledger's write-ahead log busy, so the destroyed key may "
+            "still be in it: when they are closed, run "
+            "`sqlite3 LEDGER.sqlite 'PRAGMA wal_checkpoint(TRUNCATE)'` (docs/operations.md)"
+        )
     return ErasureResult(
-        employee_id, recorded_at.isoformat(), (positions[0], positions[-1]), len(frozen_rows)
+        employee_id,
+        recorded_at.isoformat(),
+        (positions[0], positions[-1]),
+        len(frozen_rows),
+        warning,
     )

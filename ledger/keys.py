@@ -116,6 +116,9 @@ class Keyring:
 
     rows: dict[str, KeyRow]
     master: bytes | None
+    source: KeySource | None = None
+    """Where a key id not loaded yet is looked up (None: only what was loaded counts,
+    e.g. on a worker thread that must not touch the database connection)."""
     by_employee: dict[str, str] = field(default_factory=dict)
     new_rows: list[KeyRow] = field(default_factory=list)
     _open: dict[str, AESGCM | None] = field(default_factory=dict)
@@ -124,7 +127,7 @@ class Keyring:
     def load(cls, source: KeySource, employee_ids: Iterable[str] | None = None) -> Keyring:
         wanted = None if employee_ids is None else sorted(set(employee_ids))
         rows = source.key_rows(wanted)
-        ring = cls({r.key_id: r for r in rows}, master_key())
+        ring = cls({r.key_id: r for r in rows}, master_key(), source)
         ring.by_employee = {r.employee_id: r.key_id for r in rows if r.employee_id is not None}
         return ring
 
@@ -234,6 +237,12 @@ class Keyring:
         if kid in self._open:
             return self._open[kid]
         row = self.rows.get(kid)
+        if row is None and self.source is not None:
+            # e.g. an HMS deviation's note, sealed with the key of the employee it names
+            found = self.source.key_rows_by_id([kid])
+            row = found[0] if found else None
+            if row is not None:
+                self.rows[kid] = row
         aes: AESGCM | None = None
         if row is not None and row.wrapped is not None:
             master = self.master or require_master_key()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -135,6 +136,9 @@ def _group_by_stream(
 
 class SQLiteStore:
     kind = "sqlite"
+
+    key_left_in_log = False
+    """True after an erasure whose write-ahead log readers kept from being emptied."""
 
     def __init__(self, url: str, path: str, *, create: bool = True):
         self.url = url
@@ -377,7 +381,7 @@ class SQLiteStore:
                 )
             c.execute("COMMIT")
             if erasure is not None:  # nor in the write-ahead log
-                c.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                self.key_left_in_log = not self._checkpoint()
         except sqlite3.IntegrityError as e:
             c.execute("ROLLBACK")
             raise ConcurrentWrite(str(e)) from None
@@ -386,6 +390,20 @@ class SQLiteStore:
                 c.execute("ROLLBACK")
             raise
         return list(range(first, pos))
+
+    def _checkpoint(self, attempts: int = 20) -> bool:
+        """Copy the log into the file and empty it; False if readers kept it busy."""
+        # the busy handler would make each attempt wait the full minute for readers
+        self.conn.execute("PRAGMA busy_timeout = 100")
+        try:
+            for _ in range(attempts):
+                busy = self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+                if not busy:
+                    return True
+                time.sleep(0.1)
+            return False
+        finally:
+            self.conn.execute("PRAGMA busy_timeout = 60000")
 
     def close(self) -> None:
         self.conn.close()

@@ -8,6 +8,7 @@ past KPIs (``projections.frozen``) needs the KPI code; the write itself is
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 
@@ -17,6 +18,8 @@ def _cmd_erase(args: argparse.Namespace) -> int:
 
     with Ledger(args.db) as ledger:
         result = erase_person(ledger, args.employee_id, args.reason, recorded_by=args.recorded_by)
+    if result.warning:
+        print(f"warning: {result.warning}", file=sys.stderr)
     first, last = result.positions
     print(
         f"erased {result.employee_id} at {result.erased_at} (positions {first}–{last}): their "

@@ -447,6 +447,7 @@ def read_facts(
     """
     last = after
     ring = Keyring.load(store, [])  # the ledger key; persons' keys page by page
+    ring.source = None  # the decoding thread must not use the store's connection
     parts: list[Facts] = []
     pending: deque[Future[Facts]] = deque()
     with ThreadPoolExecutor(max_workers=1) as pool:
@@ -465,7 +466,31 @@ def read_facts(
             if len(rows) < limit:
                 break
         parts.extend(f.result() for f in pending)
-    return concat(parts), last
+    return forget_erased(concat(parts)), last
+
+
+def forget_erased(facts: Facts) -> Facts:
+    """Drop what pages decoded before an erasure (in the same read) still show in plain form.
+
+    A long read can open a person's sick days on one page while `hrledger
+    erase` commits before a later page: without this, they would count
+    beside their frozen share, and land in a stored projection.
+    """
+    if facts.erasure.height == 0:
+        return facts
+    gone = facts.erasure["employee_id"].implode()
+    return Facts(
+        **{
+            **facts.frames(),
+            "sick": facts.sick.filter(~pl.col("employee_id").is_in(gone)),
+            "leave": facts.leave.with_columns(
+                pl.when(pl.col("employee_id").is_in(gone))
+                .then(None)
+                .otherwise(pl.col("welfare_reason"))
+                .alias("welfare_reason")
+            ),
+        }
+    )
 
 
 def concat(parts: Iterable[Facts]) -> Facts:

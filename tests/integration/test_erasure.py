@@ -140,6 +140,22 @@ def test_without_the_frozen_share_the_sickness_rate_would_drop(kari: str, tmp_pa
     assert year["lost_workdays"][0] == pytest.approx(4.0)
 
 
+def test_year_to_date_keeps_the_frozen_share_of_its_whole_months(kari: str) -> None:
+    def ytd() -> dict[str, pl.DataFrame]:
+        with open_projection(kari, persist=False) as p:
+            return {
+                f"{by}": p.kpi(date(2021, 1, 1), date(2021, 9, 30), "year", by)
+                for by in (None, "sector", "unit", "gender")
+            }
+
+    before = ytd()
+    _erase(kari)
+
+    _assert_same(before, ytd())
+    # Kari's Jan–Sep 2021: 1 (1 Mar) + 0.5 + 0.5 (6–7 Sep, graded 50 %); Ola's 1 Mar: 1
+    assert before["None"]["lost_workdays"][0] == pytest.approx(3.0)
+
+
 def test_a_period_cut_mid_month_gets_no_frozen_share(kari: str) -> None:
     _erase(kari)
     with open_projection(kari, persist=False) as p:
@@ -394,3 +410,82 @@ def test_writing_with_a_wrong_master_key_is_refused(
         with pytest.raises(LedgerError, match="master key does not open"):
             ledger.record([hired("E7", "A7")])
         assert ledger.store.max_position() == before
+
+
+def test_a_catch_up_that_overlaps_an_erasure_keeps_no_plain_sick_day(
+    sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pages read before the erasure committed must not leave the person's sick days behind."""
+    import projections.source as source
+
+    _kari_and_ola(sqlite_url)
+    monkeypatch.setitem(source.read_facts.__kwdefaults__, "page_size", 3)  # many pages
+    p = open_projection(sqlite_url, directory=tmp_path / "projection", catch_up=False)
+    read = p.store.read_rows
+    erased: list[bool] = []
+
+    def read_rows(after: int, limit: int) -> list[tuple[int, bytes]]:
+        if after > 0 and not erased:  # `hrledger erase` commits while the catch-up runs
+            erased.append(True)
+            _erase(sqlite_url)
+        return read(after, limit)
+
+    monkeypatch.setattr(p.store, "read_rows", read_rows)
+    with p:
+        p.catch_up()
+        sick_e1 = p.raw_facts().sick.filter(pl.col("employee_id") == "E1").height
+        year = p.kpi(date(2021, 1, 1), date(2021, 12, 31), "year")
+
+    assert erased and sick_e1 == 0
+    assert year["lost_workdays"][0] == pytest.approx(4.0)  # not Kari twice
+    for f in (tmp_path / "projection").glob("sick*.parquet"):
+        assert pl.read_parquet(f).filter(pl.col("employee_id") == "E1").height == 0
+
+
+def _deviation(**kw: Any) -> dict[str, Any]:
+    return {"type": "hms_deviation", "deviation_id": "D1", "effective_date": "2022-05-05",
+            "sector": "Oppvekst", "unit": "Utsira skule", "category": "personal_injury",
+            "employee_id": "E1", "event_id": "d1", **kw}  # fmt: skip
+
+
+def test_a_deviation_naming_an_employee_can_be_closed_and_retracted(ledger_url: str) -> None:
+    with Ledger(ledger_url, clock=_clock(FIRST)) as ledger:
+        ledger.record([hired(), _deviation(note="Kari skled i gymsalen")])
+    with Ledger(ledger_url, clock=_clock(SECOND)) as ledger:
+        closing = {"type": "hms_deviation_closed", "deviation_id": "D1",
+                   "effective_date": "2022-05-09", "event_id": "c1"}  # fmt: skip
+        assert ledger.record([closing]).stored == 1
+        assert ledger.record([retracted("c1")]).stored == 1
+
+
+def test_a_deviation_can_be_closed_after_the_employee_it_names_is_erased(
+    ledger_url: str,
+) -> None:
+    with Ledger(ledger_url, clock=_clock(FIRST)) as ledger:
+        ledger.record([hired(), _deviation(note="Kari skled"), terminated("2022-06-30")])
+    _erase(ledger_url)
+    with Ledger(ledger_url, clock=_clock(ERASED_AT)) as ledger:
+        closing = {"type": "hms_deviation_closed", "deviation_id": "D1",
+                   "effective_date": "2025-03-04"}  # fmt: skip
+        assert ledger.record([closing]).stored == 1
+    with open_projection(ledger_url, persist=False) as p:
+        hms = p.facts().hms
+    assert hms.height == 2 and hms["employee_id"].to_list()[0] == "E1"  # the register stays
+
+
+def test_a_busy_write_ahead_log_is_reported_not_hidden(sqlite_url: str) -> None:
+    """A reader mid-transaction keeps the old key page in the log: the erasure says so."""
+    _kari_and_ola(sqlite_url)
+    path = sqlite_url.split(":///", 1)[1]
+    reader = sqlite3.connect(path, isolation_level=None)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM stored_events").fetchone()
+    try:
+        result = _erase(sqlite_url)
+    finally:
+        reader.execute("COMMIT")
+        reader.close()
+
+    assert result.warning is not None and "wal_checkpoint(TRUNCATE)" in result.warning
+    with Ledger(sqlite_url) as ledger:  # what the warning tells the operator to do
+        assert ledger.store._checkpoint()
