@@ -121,6 +121,8 @@ class Keyring:
     e.g. on a worker thread that must not touch the database connection)."""
     by_employee: dict[str, str] = field(default_factory=dict)
     new_rows: list[KeyRow] = field(default_factory=list)
+    unopened: set[str] = field(default_factory=set)
+    """Employees with a sealed value whose key was not found (erased, or lost)."""
     _open: dict[str, AESGCM | None] = field(default_factory=dict)
 
     @classmethod

@@ -92,6 +92,7 @@ class EventStore(Protocol):
     def save_snapshots(self, rows: Sequence[tuple[UUID, int, str, bytes]]) -> None: ...
     def key_rows(self, employee_ids: Iterable[str] | None = None) -> list[KeyRow]: ...
     def key_rows_by_id(self, key_ids: Iterable[str]) -> list[KeyRow]: ...
+    def erased_employees(self) -> set[str]: ...
     def append(
         self,
         events: Iterable[NewEvent],
@@ -300,6 +301,17 @@ class SQLiteStore:
                 return []  # a ledger from before sealing, opened read-only
             raise
         return [KeyRow(k, emp, None if w is None else bytes(w), c, x) for k, emp, w, c, x in rows]
+
+    def erased_employees(self) -> set[str]:
+        try:
+            rows = self.conn.execute(
+                "SELECT employee_id FROM ledger_person_keys WHERE wrapped IS NULL"
+            ).fetchall()
+        except sqlite3.OperationalError as e:
+            if "no such table" in str(e):
+                return set()
+            raise
+        return {r[0] for r in rows}
 
     def key_rows_by_id(self, key_ids: Iterable[str]) -> list[KeyRow]:
         base = "SELECT key_id, employee_id, wrapped, created_at, erased_at FROM ledger_person_keys"

@@ -246,6 +246,14 @@ class PostgresStore:
             ).fetchall()
         return [KeyRow(k, emp, None if w is None else bytes(w), c, x) for k, emp, w, c, x in rows]
 
+    def erased_employees(self) -> set[str]:
+        rows = self.conn.execute(
+            sql.SQL("SELECT employee_id FROM {} WHERE wrapped IS NULL").format(
+                self._t("ledger_person_keys")
+            )
+        ).fetchall()
+        return {r[0] for r in rows}
+
     def key_rows_by_id(self, key_ids: Iterable[str]) -> list[KeyRow]:
         rows = self._select_any(
             "SELECT key_id, employee_id, wrapped, created_at, erased_at FROM {} "

@@ -34,7 +34,7 @@ from typing import Protocol
 import polars as pl
 
 from ledger.errors import LedgerError
-from ledger.keys import Keyring, KeyRow
+from ledger.keys import KeyProblem, Keyring, KeyRow
 from ledger.sealing import LEDGER, LEDGER_FIELDS, PERSON, PERSON_FIELDS
 from projections.schema import (
     CERTIFICATE,
@@ -61,6 +61,7 @@ class RowSource(Protocol):
     def read_rows(self, after: int, limit: int) -> list[tuple[int, bytes]]: ...
     def key_rows(self, employee_ids: Iterable[str] | None = None) -> list[KeyRow]: ...
     def key_rows_by_id(self, key_ids: Iterable[str]) -> list[KeyRow]: ...
+    def erased_employees(self) -> set[str]: ...
 
 
 # The union of every field of every type, as stored. Unknown keys are ignored
@@ -306,6 +307,9 @@ def unseal(d: pl.DataFrame, ring: Keyring | None) -> pl.DataFrame:
             tokens.filter(mask).str.split_exact(":", 1).struct.unnest(),
             d["event_id"].filter(mask).cast(pl.Binary).to_list(),
         )
+        if None in plain:
+            lost = pl.Series(plain, dtype=pl.Binary).is_null()
+            ring.unopened.update(d["employee_id"].filter(mask).filter(lost).drop_nulls())
         values = (
             pl.Series(plain, dtype=pl.Binary).cast(pl.String).str.json_decode(SEALED_DTYPE[slot])
         ).struct.unnest()
@@ -466,6 +470,14 @@ def read_facts(
             if len(rows) < limit:
                 break
         parts.extend(f.result() for f in pending)
+    if ring.unopened:
+        lost = ring.unopened - store.erased_employees()
+        if lost:
+            raise KeyProblem(
+                f"sealed fields of {', '.join(sorted(lost)[:5])} cannot be opened: their key "
+                "is missing from ledger_person_keys but they were never erased. Restore that "
+                "table from a backup (docs/operations.md); nothing was read"
+            )
     return forget_erased(concat(parts)), last
 
 

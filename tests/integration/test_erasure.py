@@ -489,3 +489,12 @@ def test_a_busy_write_ahead_log_is_reported_not_hidden(sqlite_url: str) -> None:
     assert result.warning is not None and "wal_checkpoint(TRUNCATE)" in result.warning
     with Ledger(sqlite_url) as ledger:  # what the warning tells the operator to do
         assert ledger.store._checkpoint()
+
+
+def test_a_lost_key_row_fails_loudly_instead_of_reading_as_an_erasure(sqlite_url: str) -> None:
+    _kari_and_ola(sqlite_url)
+    with sqlite3.connect(sqlite_url.split(":///", 1)[1]) as conn:
+        conn.execute("DELETE FROM ledger_person_keys WHERE employee_id = 'E2'")
+
+    with pytest.raises(LedgerError, match="sealed fields of E2 cannot be opened"):
+        open_projection(sqlite_url, persist=False)

@@ -70,5 +70,8 @@ class Ledger:
     def key_rows_by_id(self, key_ids: object) -> list[KeyRow]:
         return []
 
+    def erased_employees(self) -> set[str]:
+        return set()
+
     def facts(self) -> Facts:
         return decode_rows(self.rows)
