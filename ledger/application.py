@@ -284,6 +284,14 @@ class Ledger:
                 in_file[ev["event_id"]] = (stream, ev["type"])
         return streams, problems
 
+    def person_state(self, employee_id: str, ring: Keyring) -> PersonState:
+        """A person's rule state as stored now (latest snapshot and the events after it)."""
+        self._empty = self.store.max_position() == 0
+        stream = person_stream(employee_id)
+        state = self._load_states({stream}, ring)[0][stream]
+        assert isinstance(state, PersonState)
+        return state
+
     def _keyring(self, todo: list[tuple[int, dict[str, Any]]], streams: dict[int, str]) -> Keyring:
         """The keys of every person the lines touch; writing needs the master key."""
         require_master_key()

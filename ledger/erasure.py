@@ -43,11 +43,7 @@ def erasure_check(ledger: Ledger, employee_id: str, today: date) -> PersonState:
     ring = Keyring.load(ledger.store, [employee_id])
     if ring.erased(employee_id):
         raise LedgerError(f"employee {employee_id} is already erased; nothing to do")
-    stream = person_stream(employee_id)
-    ledger._empty = ledger.store.max_position() == 0
-    states, _ = ledger._load_states({stream}, ring)
-    state = states[stream]
-    assert isinstance(state, PersonState)
+    state = ledger.person_state(employee_id, ring)
     if state.version == 0:
         raise LedgerError(f"employee {employee_id} is not in the ledger; check the employee id")
     _refuse_clear_fields(ledger, employee_id)

@@ -90,6 +90,16 @@ class KeyRow:
     erased_at: str | None = None
 
 
+KEY_COLUMNS = "key_id, employee_id, wrapped, created_at, erased_at"
+"""The columns of ``ledger_person_keys``, in ``KeyRow`` order."""
+
+
+def key_row(db_row: tuple[Any, ...]) -> KeyRow:
+    kid, employee_id, wrapped, created_at, erased_at = db_row
+    return KeyRow(kid, employee_id, None if wrapped is None else bytes(wrapped), created_at,
+                  erased_at)  # fmt: skip
+
+
 class KeySource(Protocol):
     def key_rows(self, employee_ids: Iterable[str] | None = None) -> list[KeyRow]:
         """The keys of these employees and the ledger key (all keys for None)."""

@@ -24,7 +24,7 @@ from uuid import UUID
 
 from ledger.chain import GENESIS, link
 from ledger.errors import StorageError
-from ledger.keys import LEDGER_KEY_ID, KeyRow
+from ledger.keys import KEY_COLUMNS, LEDGER_KEY_ID, KeyRow, key_row
 
 ENV_URL = "HRLEDGER_DB"
 DEFAULT_SQLITE_FILE = "hrledger.sqlite"
@@ -288,40 +288,30 @@ class SQLiteStore:
         )
         return {UUID(oid): (v, bytes(s)) for oid, v, s in rows}
 
-    def key_rows(self, employee_ids: Iterable[str] | None = None) -> list[KeyRow]:
-        base = "SELECT key_id, employee_id, wrapped, created_at, erased_at FROM ledger_person_keys"
+    def _keys(self, where: str = "", ids: Sequence[str] | None = None) -> list[Any]:
+        query = f"SELECT {KEY_COLUMNS} FROM ledger_person_keys {where}"
         try:
-            if employee_ids is None:
-                rows = self.conn.execute(base).fetchall()
-            else:
-                rows = self._select_in(base + " WHERE employee_id IN ({marks})", list(employee_ids))
-                rows += self.conn.execute(base + " WHERE key_id = ?", (LEDGER_KEY_ID,)).fetchall()
+            if ids is None:
+                return self.conn.execute(query).fetchall()
+            return self._select_in(query, ids)
         except sqlite3.OperationalError as e:
             if "no such table" in str(e):
                 return []  # a ledger from before sealing, opened read-only
             raise
-        return [KeyRow(k, emp, None if w is None else bytes(w), c, x) for k, emp, w, c, x in rows]
 
-    def erased_employees(self) -> set[str]:
-        try:
-            rows = self.conn.execute(
-                "SELECT employee_id FROM ledger_person_keys WHERE wrapped IS NULL"
-            ).fetchall()
-        except sqlite3.OperationalError as e:
-            if "no such table" in str(e):
-                return set()
-            raise
-        return {r[0] for r in rows}
+    def key_rows(self, employee_ids: Iterable[str] | None = None) -> list[KeyRow]:
+        if employee_ids is None:
+            rows = self._keys()
+        else:
+            rows = self._keys("WHERE employee_id IN ({marks})", list(employee_ids))
+            rows += self._keys("WHERE key_id IN ({marks})", [LEDGER_KEY_ID])
+        return [key_row(r) for r in rows]
 
     def key_rows_by_id(self, key_ids: Iterable[str]) -> list[KeyRow]:
-        base = "SELECT key_id, employee_id, wrapped, created_at, erased_at FROM ledger_person_keys"
-        try:
-            rows = self._select_in(base + " WHERE key_id IN ({marks})", list(key_ids))
-        except sqlite3.OperationalError as e:
-            if "no such table" in str(e):
-                return []
-            raise
-        return [KeyRow(k, emp, None if w is None else bytes(w), c, x) for k, emp, w, c, x in rows]
+        return [key_row(r) for r in self._keys("WHERE key_id IN ({marks})", list(key_ids))]
+
+    def erased_employees(self) -> set[str]:
+        return {r[1] for r in self._keys("WHERE wrapped IS NULL")}
 
     def save_snapshots(self, rows: Sequence[tuple[UUID, int, str, bytes]]) -> None:
         self.conn.execute("BEGIN IMMEDIATE")

@@ -21,7 +21,7 @@ from psycopg import sql
 
 from ledger.chain import GENESIS, link
 from ledger.errors import StorageError
-from ledger.keys import LEDGER_KEY_ID, KeyRow
+from ledger.keys import KEY_COLUMNS, LEDGER_KEY_ID, KeyRow, key_row
 from ledger.store import (
     TOMBSTONE_SQL,
     ConcurrentWrite,
@@ -232,36 +232,27 @@ class PostgresStore:
         )
         return {oid: (v, bytes(s)) for oid, v, s in rows}
 
-    def key_rows(self, employee_ids: Iterable[str] | None = None) -> list[KeyRow]:
-        base = "SELECT key_id, employee_id, wrapped, created_at, erased_at FROM {}"
-        if employee_ids is None:
-            rows = self.conn.execute(sql.SQL(base).format(self._t("ledger_person_keys"))).fetchall()
-        else:
-            rows = self._select_any(
-                base + " WHERE employee_id = ANY(%s)", "ledger_person_keys", list(employee_ids)
-            )
-            rows += self.conn.execute(
-                sql.SQL(base + " WHERE key_id = %s").format(self._t("ledger_person_keys")),
-                (LEDGER_KEY_ID,),
+    def _keys(self, where: str = "", ids: Sequence[str] | None = None) -> list[Any]:
+        query = f"SELECT {KEY_COLUMNS} FROM {{}} {where}"
+        if ids is None:
+            return self.conn.execute(
+                sql.SQL(query).format(self._t("ledger_person_keys"))
             ).fetchall()
-        return [KeyRow(k, emp, None if w is None else bytes(w), c, x) for k, emp, w, c, x in rows]
+        return self._select_any(query, "ledger_person_keys", ids)
 
-    def erased_employees(self) -> set[str]:
-        rows = self.conn.execute(
-            sql.SQL("SELECT employee_id FROM {} WHERE wrapped IS NULL").format(
-                self._t("ledger_person_keys")
-            )
-        ).fetchall()
-        return {r[0] for r in rows}
+    def key_rows(self, employee_ids: Iterable[str] | None = None) -> list[KeyRow]:
+        if employee_ids is None:
+            rows = self._keys()
+        else:
+            rows = self._keys("WHERE employee_id = ANY(%s)", list(employee_ids))
+            rows += self._keys("WHERE key_id = ANY(%s)", [LEDGER_KEY_ID])
+        return [key_row(r) for r in rows]
 
     def key_rows_by_id(self, key_ids: Iterable[str]) -> list[KeyRow]:
-        rows = self._select_any(
-            "SELECT key_id, employee_id, wrapped, created_at, erased_at FROM {} "
-            "WHERE key_id = ANY(%s)",
-            "ledger_person_keys",
-            list(key_ids),
-        )
-        return [KeyRow(k, emp, None if w is None else bytes(w), c, x) for k, emp, w, c, x in rows]
+        return [key_row(r) for r in self._keys("WHERE key_id = ANY(%s)", list(key_ids))]
+
+    def erased_employees(self) -> set[str]:
+        return {r[1] for r in self._keys("WHERE wrapped IS NULL")}
 
     def save_snapshots(self, rows: Sequence[tuple[UUID, int, str, bytes]]) -> None:
         with self.conn.transaction(), self.conn.cursor() as cur:
