@@ -360,9 +360,7 @@ class Ledger:
                         stream_uuid(stream),
                         state.version,
                         SNAPSHOT_TOPIC,
-                        seal_snapshot(
-                            orjson.dumps(state.to_snapshot()), ring, state.employee_id, stream
-                        ),
+                        seal_snapshot(state.to_snapshot(), ring, state.employee_id, stream),
                     )
                 )
         if rows:

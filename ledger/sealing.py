@@ -95,9 +95,9 @@ def open_event(stored: dict[str, Any], ring: Keyring, *, mark_erased: bool = Fal
     return intact
 
 
-def seal_snapshot(state: bytes, ring: Keyring, employee_id: str, stream: str) -> bytes:
+def seal_snapshot(state: dict[str, Any], ring: Keyring, employee_id: str, stream: str) -> bytes:
     """Snapshots hold decrypted rule state (sick days): sealed whole with the person's key."""
-    token = ring.seal(ring.key_for(employee_id), {"state": orjson.loads(state)}, stream)
+    token = ring.seal(ring.key_for(employee_id), {"state": state}, stream)
     return orjson.dumps({PERSON: token})
 
 

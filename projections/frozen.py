@@ -26,20 +26,14 @@ from ledger.erasure import ErasureResult, erase, erasure_check
 from ledger.keys import Keyring
 from ledger.streams import person_stream, stream_uuid
 from projections.kpi.context import KEYS, build_context
-from projections.schema import FROZEN_ROW_SCHEMA
+from projections.schema import FROZEN_ROW_SCHEMA, LOST_COLUMNS, OCCURRENCE_COLUMNS
 from projections.source import Facts, decode_rows, effective
 from projections.timeline import Every
 
 EVERY: tuple[Every, ...] = ("month", "quarter", "year")
 BY: tuple[str | None, ...] = (None, "sector", "unit", "gender", "age_band")
-LOST = ("lost_workdays", "lost_workdays_self", "lost_workdays_doctor")
-OCCURRENCES = (
-    "sick_occurrences_1_3",
-    "sick_occurrences_4_16",
-    "sick_occurrences_17_56",
-    "sick_occurrences_over_56",
-    "long_term_occurrences",
-)
+LOST = LOST_COLUMNS
+OCCURRENCES = OCCURRENCE_COLUMNS
 VALUES = (*LOST, *OCCURRENCES)
 IDENTITY = ("every", "by", "period_start", "period_end", "group")
 

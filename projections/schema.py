@@ -20,15 +20,17 @@ def make_schema(cols: Mapping[str, Any]) -> pl.Schema:
     return pl.Schema(cols)
 
 
+LOST_COLUMNS: Final = ("lost_workdays", "lost_workdays_self", "lost_workdays_doctor")
+OCCURRENCE_COLUMNS: Final = (
+    "sick_occurrences_1_3",
+    "sick_occurrences_4_16",
+    "sick_occurrences_17_56",
+    "sick_occurrences_over_56",
+    "long_term_occurrences",
+)
 SICKNESS_SUMS: Final = {
-    "lost_workdays": pl.Float64,
-    "lost_workdays_self": pl.Float64,
-    "lost_workdays_doctor": pl.Float64,
-    "sick_occurrences_1_3": pl.Int64,
-    "sick_occurrences_4_16": pl.Int64,
-    "sick_occurrences_17_56": pl.Int64,
-    "sick_occurrences_over_56": pl.Int64,
-    "long_term_occurrences": pl.Int64,
+    **{n: pl.Float64 for n in LOST_COLUMNS},
+    **{n: pl.Int64 for n in OCCURRENCE_COLUMNS},
 }
 """The additive parts of the sickness KPIs (rates are computed from them)."""
 

@@ -20,6 +20,7 @@ import polars as pl
 
 from projections.kpi.context import KEYS, KpiContext
 from projections.kpi.erased_share import add_frozen
+from projections.schema import LOST_COLUMNS, OCCURRENCE_COLUMNS
 from projections.timeline import (
     attach_state,
     leave_days,
@@ -91,7 +92,7 @@ def agreed_and_lost(ctx: KpiContext) -> pl.DataFrame:
         "lost_workdays_self",
         "lost_workdays_doctor",
     )
-    return add_frozen(ctx, out, ("lost_workdays", "lost_workdays_self", "lost_workdays_doctor"))
+    return add_frozen(ctx, out, LOST_COLUMNS)
 
 
 def rates(df: pl.DataFrame) -> pl.DataFrame:
@@ -154,4 +155,4 @@ def duration_bands(ctx: KpiContext) -> pl.DataFrame:
         .alias("long_term_occurrences")
     )
     counted = occ.group_by(KEYS).agg(aggs)
-    return add_frozen(ctx, counted, (*(name for name, _, _ in BANDS), "long_term_occurrences"))
+    return add_frozen(ctx, counted, OCCURRENCE_COLUMNS)
