@@ -20,8 +20,8 @@ $(STAMP): pyproject.toml requirements.lock
 env: $(STAMP)
 
 lint: env
-	$(BIN)/ruff check ledger projections tests benchmarks
-	$(BIN)/mypy ledger projections
+	$(BIN)/ruff check ledger projections cli tests benchmarks
+	$(BIN)/mypy ledger projections cli
 
 test: env lint
 	$(BIN)/pytest -q -n 2

@@ -44,8 +44,8 @@ def timed_import(url: str, path: Path) -> dict[str, float]:
     code = (
         "import json,resource,time,sys\n"
         "from pathlib import Path\n"
-        "from ledger.application import Ledger\n"
-        "from ledger.interchange import import_file\n"
+        "from ledger.services.recording import Ledger\n"
+        "from ledger.services.interchange import import_file\n"
         "t=time.perf_counter()\n"
         f"l=Ledger({url!r})\n"
         f"r=import_file(l, Path({str(path)!r}))\n"

@@ -73,7 +73,7 @@ POSITIONS = ["Lærer", "Assistent", "Sykepleier", "Helsefagarbeider", "Konsulent
 
 def fabricate(path: Path, n_target: int, y0: int, y1: int, seed: int = 1) -> int:
     """Write about ``n_target`` stored rows into a new SQLite ledger at ``path``."""
-    from ledger.store import open_store
+    from ledger.storage.store import open_store
 
     store = open_store(f"sqlite:///{path}")
     store.close()
@@ -239,8 +239,8 @@ def fabricate(path: Path, n_target: int, y0: int, y1: int, seed: int = 1) -> int
 # ------------------------------------------------------------------ measure
 def raw_read(url: str) -> tuple[float, int]:
     """Read every stored row and decode it into one polars frame (the floor)."""
-    from ledger.store import open_store
-    from projections.source import STATE_SCHEMA
+    from ledger.storage.store import open_store
+    from projections.facts.source import STATE_SCHEMA
 
     store = open_store(url, create=False)
     t = time.perf_counter()
@@ -279,8 +279,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.db:
         url = args.db
     elif args.generate:
-        from ledger.application import Ledger
-        from ledger.interchange import import_file
+        from ledger.services.interchange import import_file
+        from ledger.services.recording import Ledger
         from ledger.synthetic import generate
 
         jsonl = work / f"sandnes-{args.y0}-{args.y1}-s{args.seed}.jsonl"
@@ -303,7 +303,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"fabricated {n:,} rows in {time.perf_counter() - t:.1f} s", file=sys.stderr)
         url = f"sqlite:///{path}"
 
-    from ledger.store import open_store
+    from ledger.storage.store import open_store
     from projections.api import Projection
 
     years = (date(args.y0, 1, 1), date(args.y1, 12, 31))
@@ -340,7 +340,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         conn.close()
     else:
-        from ledger.application import Ledger
+        from ledger.services.recording import Ledger
 
         with Ledger(url) as led:
             led.record([extra])
@@ -384,7 +384,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _open_store(url: str) -> Any:
-    from ledger.store import open_store
+    from ledger.storage.store import open_store
 
     return open_store(url, create=False)
 

@@ -18,14 +18,14 @@ from typing import Any
 
 import polars as pl
 
-from projections.equality import equality_report
+from projections.facts.schema import make_schema
+from projections.facts.source import PAGE_SIZE, Facts, RowSource, effective, read_facts
+from projections.facts.store import FactStore, Manifest, default_directory, fingerprint, merge
+from projections.facts.timeline import Every, employment_intervals, workday_calendar
 from projections.kpi import kpi_series
-from projections.roster import roster
-from projections.schema import make_schema
-from projections.source import PAGE_SIZE, Facts, RowSource, effective, read_facts
-from projections.store import FactStore, Manifest, default_directory, fingerprint, merge
+from projections.reports.equality import equality_report
+from projections.reports.roster import roster
 from projections.targets import Targets, load_targets
-from projections.timeline import Every, employment_intervals, workday_calendar
 
 CATCH_UP_BATCH = 500_000
 """Rows per committed batch of a catch-up (each batch is one atomic checkpoint)."""
@@ -98,7 +98,7 @@ class Projection:
     def catch_up(self, batch_rows: int = CATCH_UP_BATCH) -> int:
         """Fold in the rows stored after the checkpoint; returns how many were read.
 
-        Each batch is committed atomically with its position (see projections.store).
+        Each batch is committed atomically with its position (see projections.facts.store).
         """
         if self.files is None:
             delta, last = read_facts(self.store, self._manifest.position)
@@ -241,7 +241,7 @@ class Projection:
     def equality_report(
         self, year: int, known_at: datetime | None = None, suppress: bool = True
     ) -> pl.DataFrame:
-        """The § 26 equality tables for ``year`` (see projections.equality)."""
+        """The § 26 equality tables for ``year`` (see projections.reports.equality)."""
         c = self._effective(known_at)
         return equality_report(c.facts, year, suppress=suppress, intervals=c.intervals)
 
@@ -272,7 +272,7 @@ def open_projection(
     keeps everything in memory. ``targets``: municipality name, JSON path or
     ``Targets`` (default ``HRLEDGER_TARGETS`` or Sandnes).
     """
-    from ledger.store import default_url, open_store
+    from ledger.storage.store import default_url, open_store
 
     url = url or default_url()
     store = open_store(url, create=False)

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ledger.store import open_store
+from ledger.storage.store import open_store
 
 PAGE = 10_000
 

@@ -17,7 +17,7 @@ import random
 from dataclasses import dataclass
 from datetime import date
 
-from ledger.calendar import is_workday
+from ledger.domain.calendar import is_workday
 from ledger.synthetic.model import Person, iso
 from ledger.synthetic.presets import Preset
 from ledger.synthetic.sampling import add_years, age_on, ordinal, pick_weighted, poisson

@@ -31,7 +31,7 @@ from typing import Any
 
 import orjson
 
-from ledger.application import Ledger
+from ledger.services.recording import Ledger
 from ledger.synthetic import generate_lines
 
 LATE_SHARE = 0.25

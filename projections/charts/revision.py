@@ -29,7 +29,7 @@ from projections.charts.common import (
     fmt_int,
     fmt_pct,
 )
-from projections.source import Facts
+from projections.facts.source import Facts
 
 _VALID_DATE: Final = {
     "employment": "effective_date",

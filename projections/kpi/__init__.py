@@ -11,6 +11,9 @@ from datetime import date
 
 import polars as pl
 
+from projections.facts.schema import BY_CHOICES, kpi_schema
+from projections.facts.source import Facts
+from projections.facts.timeline import Every
 from projections.kpi.context import KEYS, KpiContext, build_context
 from projections.kpi.flows import flows
 from projections.kpi.hms import hms
@@ -18,10 +21,7 @@ from projections.kpi.parental import parental
 from projections.kpi.pay import pay
 from projections.kpi.sickness import agreed_and_lost, duration_bands, rates
 from projections.kpi.workforce import workforce
-from projections.schema import BY_CHOICES, kpi_schema
-from projections.source import Facts
 from projections.targets import Targets, load_targets
-from projections.timeline import Every
 
 __all__ = ["KpiContext", "build_context", "kpi_from_context", "kpi_series"]
 

@@ -7,8 +7,8 @@ from datetime import date
 
 import polars as pl
 
-from projections.source import Facts
-from projections.timeline import (
+from projections.facts.source import Facts
+from projections.facts.timeline import (
     Every,
     day_index,
     employment_intervals,

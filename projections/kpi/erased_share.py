@@ -1,4 +1,4 @@
-"""Erased persons' frozen share of the sickness sums (see ``projections.frozen``).
+"""Erased persons' frozen share of the sickness sums (see ``projections.facts.frozen``).
 
 Kept apart from the freezing itself so the KPI families can add the share
 without importing the code that computes it from their own results.

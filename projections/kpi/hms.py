@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from projections.facts.timeline import persons
 from projections.kpi.context import KEYS, KpiContext
-from projections.timeline import persons
 
 CATEGORY_COLUMNS = {
     "personal_injury": "personal_injuries",

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from projections.facts.timeline import attach_state, persons
 from projections.kpi.context import KEYS, KpiContext
-from projections.timeline import attach_state, persons
 
 
 def parental(ctx: KpiContext) -> pl.DataFrame:

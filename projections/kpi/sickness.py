@@ -18,15 +18,15 @@ from datetime import timedelta
 
 import polars as pl
 
-from projections.kpi.context import KEYS, KpiContext
-from projections.kpi.erased_share import add_frozen
-from projections.schema import LOST_COLUMNS, OCCURRENCE_COLUMNS
-from projections.timeline import (
+from projections.facts.schema import LOST_COLUMNS, OCCURRENCE_COLUMNS
+from projections.facts.timeline import (
     attach_state,
     leave_days,
     person_day_key,
     workdays_between,
 )
+from projections.kpi.context import KEYS, KpiContext
+from projections.kpi.erased_share import add_frozen
 
 GROUP_STATE = ["position_pct", "sector", "unit", "gender", "birth_date"]
 

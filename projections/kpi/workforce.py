@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from projections.facts.timeline import age_at
 from projections.kpi.context import KEYS, KpiContext
-from projections.timeline import age_at
 
 
 def snapshot(ctx: KpiContext, on: str = "period_end") -> pl.DataFrame:

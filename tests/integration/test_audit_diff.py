@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from ledger.cli import main
+from cli.main import main
 from tests.integration.test_time_travel import STORY, record
 
 MARCH = ["--from", "2021-03-01", "--to", "2021-03-31", "--every", "month"]

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from ledger.application import Ledger
-from ledger.cli import main
-from ledger.entitlements import Entitlements, entitlements
-from ledger.policy import load_policy
+from cli.main import main
+from ledger.domain.policy import load_policy
+from ledger.services.entitlements import Entitlements, entitlements
+from ledger.services.recording import Ledger
 from tests.builders import hired, leave, retracted, sick, terminated
 
 

@@ -22,14 +22,14 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from ledger.application import Ledger
-from ledger.cli import main
-from ledger.errors import ImportRefused, LedgerError
-from ledger.history import person_history
-from ledger.interchange import iter_events
-from ledger.verify import verify
+from cli.main import main
+from ledger.domain.errors import ImportRefused, LedgerError
+from ledger.services.history import person_history
+from ledger.services.interchange import iter_events
+from ledger.services.recording import Ledger
+from ledger.services.verification import verify
 from projections.api import open_projection
-from projections.frozen import erase_person
+from projections.facts.frozen import erase_person
 from tests.builders import hired, leave, retracted, sick, terminated
 
 FIRST = datetime(2022, 1, 20, 9, 0, tzinfo=UTC)  # the 2021 report
@@ -416,7 +416,7 @@ def test_a_catch_up_that_overlaps_an_erasure_keeps_no_plain_sick_day(
     sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Pages read before the erasure committed must not leave the person's sick days behind."""
-    import projections.source as source
+    import projections.facts.source as source
 
     _kari_and_ola(sqlite_url)
     monkeypatch.setitem(source.read_facts.__kwdefaults__, "page_size", 3)  # many pages

@@ -16,10 +16,10 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from ledger.application import Ledger
-from ledger.cli import main
-from ledger.errors import ImportRefused
-from ledger.interchange import export_events, import_file, iter_events
+from cli.main import main
+from ledger.domain.errors import ImportRefused
+from ledger.services.interchange import export_events, import_file, iter_events
+from ledger.services.recording import Ledger
 from tests.builders import hired, leave, retracted, sick, terminated
 
 VOLATILE = ("recorded_at", "ledger_position")

@@ -2,7 +2,7 @@
 
 The bulk write path builds the stored JSON directly for speed (see docs/performance.md),
 so these tests prove that nothing of the library's contract was lost on the way: every
-row decodes through `Mapper(JSONTranscoder())` into its `ledger.domain_events` class,
+row decodes through `Mapper(JSONTranscoder())` into its `ledger.domain.event_classes` class,
 and the library's recorder lists the same rows, in the same order, as the ledger.
 """
 
@@ -25,11 +25,11 @@ from eventsourcing.persistence import (
 from eventsourcing.sqlite import SQLiteFactory
 from eventsourcing.utils import Environment
 
-from ledger import domain_events as de
-from ledger.application import Ledger
-from ledger.keys import Keyring
-from ledger.store import EventStore
-from ledger.streams import deviation_stream, person_stream, stream_uuid
+from ledger.domain import event_classes as de
+from ledger.domain.streams import deviation_stream, person_stream, stream_uuid
+from ledger.security.keys import Keyring
+from ledger.services.recording import Ledger
+from ledger.storage.store import EventStore
 from tests.builders import hired, leave, retracted, sick, terminated
 
 RECORDED_AT = datetime(2025, 3, 10, 9, 30, tzinfo=UTC)

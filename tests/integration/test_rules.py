@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from ledger.application import Ledger
-from ledger.errors import ImportRefused
+from ledger.domain.errors import ImportRefused
+from ledger.services.recording import Ledger
 from tests.builders import hired, leave, retracted, sick, terminated
 
 

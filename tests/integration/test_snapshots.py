@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from psycopg import sql
 
-from ledger.application import SNAPSHOT_EVERY, Ledger
-from ledger.errors import ImportRefused
-from ledger.streams import person_stream, stream_uuid
+from ledger.domain.errors import ImportRefused
+from ledger.domain.streams import person_stream, stream_uuid
+from ledger.services.recording import SNAPSHOT_EVERY, Ledger
 from tests.builders import hired, retracted, sick, terminated
 
 

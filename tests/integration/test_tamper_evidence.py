@@ -19,13 +19,13 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from ledger.application import Ledger
-from ledger.chain import link
-from ledger.cli import main
-from ledger.immutability import PROTECTED_TABLES, TRIGGER, grants_sql
-from ledger.store import open_store
-from ledger.store_postgres import PostgresStore
-from ledger.verify import Verification, verify
+from cli.main import main
+from ledger.security.chain import link
+from ledger.services.recording import Ledger
+from ledger.services.verification import Verification, verify
+from ledger.storage.immutability import PROTECTED_TABLES, TRIGGER, grants_sql
+from ledger.storage.postgres import PostgresStore
+from ledger.storage.store import open_store
 from tests.builders import hired, sick
 
 

@@ -23,8 +23,8 @@ from typing import Any
 import polars as pl
 import pytest
 
-from ledger.application import Ledger
-from ledger.cli import main
+from cli.main import main
+from ledger.services.recording import Ledger
 from projections.api import Projection, open_projection
 from tests.builders import hired, retracted, sick
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import orjson
 
-from ledger.store import open_store
+from ledger.storage.store import open_store
 
 HRLEDGER = str(Path(sys.executable).with_name("hrledger"))
 VOLATILE = ("recorded_at", "ledger_position")

@@ -6,7 +6,7 @@ unknown enum values, control characters, very long strings, unknown fields),
 or replaces the line with something that is not an event at all (broken
 JSON, a non-object, NaN/Infinity, binary garbage). The broken line sits
 among valid lines of a file imported through the real command line
-(`ledger.cli.main`, in-process for speed). Every case must exit non-zero,
+(`cli.main.main`, in-process for speed). Every case must exit non-zero,
 name `LINE: field:` on stderr, print no traceback, and store nothing.
 """
 
@@ -22,8 +22,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ledger.cli import main
-from ledger.events import COMMON_FIELDS, EVENT_TYPES, MAX_TEXT_LENGTH, Field
+from cli.main import main
+from ledger.domain.catalogue import COMMON_FIELDS, EVENT_TYPES, MAX_TEXT_LENGTH, Field
 from tests.builders import hired, leave, retracted, sick, terminated
 from tests.robustness.helpers import assert_clean_failure, run_cli, stored_count
 from tests.robustness.lines import write_jsonl

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from ledger.cli import main
+from cli.main import main
 from tests.robustness.helpers import assert_clean_failure, run_cli, stored_count
 from tests.robustness.lines import valid_lines, write_jsonl
 

@@ -17,9 +17,9 @@ from typing import Any
 import orjson
 import pytest
 
-from ledger.application import Ledger
-from ledger.store import open_store
-from ledger.streams import person_stream, stream_uuid
+from ledger.domain.streams import person_stream, stream_uuid
+from ledger.services.recording import Ledger
+from ledger.storage.store import open_store
 from tests.builders import hired
 from tests.robustness.helpers import run_cli, stored_count
 from tests.robustness.lines import valid_lines, write_jsonl

@@ -12,10 +12,10 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from ledger.application import Ledger
-from ledger.cli import main
-from ledger.errors import LedgerError
-from ledger.privacy import (
+from cli.main import main
+from ledger.domain.errors import LedgerError
+from ledger.services.recording import Ledger
+from projections.reports.privacy import (
     KEY_ENV,
     analyst_view,
     pseudonym,

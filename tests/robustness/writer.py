@@ -19,8 +19,8 @@ from pathlib import Path
 
 import orjson
 
-from ledger.application import Ledger
-from ledger.errors import LedgerError
+from ledger.domain.errors import LedgerError
+from ledger.services.recording import Ledger
 from tests.builders import hired, sick
 
 

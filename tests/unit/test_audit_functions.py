@@ -8,7 +8,7 @@ from typing import Any
 import polars as pl
 import pytest
 
-from ledger.audit import changes_between, kpi_deltas, roster_changes, touches
+from projections.reports.audit import changes_between, kpi_deltas, roster_changes, touches
 
 MAY = (date(2021, 5, 1), date(2021, 5, 31))
 

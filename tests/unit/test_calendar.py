@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from ledger.calendar import count_workdays, holidays_between, is_workday, public_holidays
+from ledger.domain.calendar import count_workdays, holidays_between, is_workday, public_holidays
 
 
 @pytest.mark.parametrize(

@@ -11,8 +11,8 @@ import polars as pl
 import pytest
 
 from projections import charts
-from projections.schema import KPI_CONTRACT
-from projections.source import Facts
+from projections.facts.schema import KPI_CONTRACT
+from projections.facts.source import Facts
 
 # --------------------------------------------------------------- frames
 

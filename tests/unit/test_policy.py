@@ -8,14 +8,14 @@ from typing import Any
 
 import pytest
 
-from ledger.errors import LedgerError
-from ledger.policy import BUILT_IN, load_policy
+from ledger.domain.errors import LedgerError
+from ledger.domain.policy import BUILT_IN, load_policy
 
 
 def utsira_as_dict() -> dict[str, Any]:
     from importlib import resources
 
-    text = resources.files("ledger.policies").joinpath("utsira.json").read_text("utf-8")
+    text = resources.files("ledger.domain.policies").joinpath("utsira.json").read_text("utf-8")
     data: dict[str, Any] = json.loads(text)
     return data
 

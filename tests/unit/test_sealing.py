@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from ledger.keys import LEDGER_KEY_ID, KeyProblem, Keyring, KeyRow
-from ledger.sealing import ERASED, LEDGER, PERSON, open_event, seal_event
+from ledger.security.keys import LEDGER_KEY_ID, KeyProblem, Keyring, KeyRow
+from ledger.security.sealing import ERASED, LEDGER, PERSON, open_event, seal_event
 from tests.builders import hired, leave, sick
 
 

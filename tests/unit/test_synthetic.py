@@ -18,7 +18,7 @@ from typing import Any
 import orjson
 import pytest
 
-from ledger.calendar import add_months, count_workdays
+from ledger.domain.calendar import add_months, count_workdays
 from ledger.synthetic import generate, generate_lines
 
 BIG = date(9999, 12, 30)

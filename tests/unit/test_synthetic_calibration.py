@@ -18,7 +18,7 @@ from typing import Any
 import polars as pl
 import pytest
 
-from ledger.calendar import holidays_between
+from ledger.domain.calendar import holidays_between
 from ledger.synthetic import generate_lines
 
 COUNT_TOLERANCE = 0.03

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from ledger.validation import validate_line
+from ledger.domain.validation import validate_line
 from tests.builders import hired, leave, sick
 
 

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from polars.testing import assert_frame_equal
 
-from ledger.application import Ledger
+from ledger.services.recording import Ledger
 from projections.api import open_projection
 
 YEAR = (date(2025, 1, 1), date(2025, 12, 31))
@@ -171,7 +171,7 @@ def test_killed_catch_up_resumes_to_the_same_kpis(sqlite_url: str, tmp_path: Pat
 def test_cli_kpi_and_roster(
     sqlite_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from ledger.cli import main
+    from cli.main import main
 
     led = Ledger(sqlite_url, clock=clock(datetime(2026, 1, 1, tzinfo=UTC)))
     try:

@@ -6,8 +6,8 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from ledger.keys import KeyRow
-from projections.source import Facts, decode_rows
+from ledger.security.keys import KeyRow
+from projections.facts.source import Facts, decode_rows
 
 T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 
@@ -41,7 +41,7 @@ def sick(emp: str, day: str, **kw: Any) -> dict[str, Any]:
 
 
 class Ledger:
-    """An in-memory stand-in for ``ledger.store.EventStore`` (read side only)."""
+    """An in-memory stand-in for ``ledger.storage.store.EventStore`` (read side only)."""
 
     def __init__(self) -> None:
         self.rows: list[tuple[int, bytes]] = []

@@ -7,11 +7,11 @@ from datetime import UTC, date, datetime, timedelta
 import polars as pl
 import pytest
 
+from projections.facts.schema import ROSTER_SCHEMA
+from projections.facts.source import decode_rows, effective
+from projections.facts.timeline import employment_intervals
 from projections.kpi import kpi_series
-from projections.roster import roster
-from projections.schema import ROSTER_SCHEMA
-from projections.source import decode_rows, effective
-from projections.timeline import employment_intervals
+from projections.reports.roster import roster
 
 from .factory import T0, Ledger, hire, sick
 

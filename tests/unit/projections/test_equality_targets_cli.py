@@ -11,10 +11,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from projections import cli
-from projections.equality import equality_report, suppress_small
-from projections.schema import EXPORT_SCHEMA_VERSION, SCHEMA_VERSION_KEY
-from projections.source import effective
+from cli import read as cli
+from projections.facts.schema import EXPORT_SCHEMA_VERSION, SCHEMA_VERSION_KEY
+from projections.facts.source import effective
+from projections.reports.equality import equality_report, suppress_small
 from projections.targets import load_targets
 
 from .factory import Ledger, hire

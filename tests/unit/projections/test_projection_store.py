@@ -9,8 +9,8 @@ import polars as pl
 from polars.testing import assert_frame_equal
 
 from projections.api import Projection
-from projections.source import Facts, read_facts
-from projections.store import MANIFEST, FactStore
+from projections.facts.source import Facts, read_facts
+from projections.facts.store import MANIFEST, FactStore
 
 from .factory import Ledger, hire, sick
 

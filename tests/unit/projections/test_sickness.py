@@ -6,9 +6,9 @@ from datetime import date
 
 import pytest
 
-from ledger.calendar import workdays
+from ledger.domain.calendar import workdays
+from projections.facts.source import effective
 from projections.kpi import kpi_series
-from projections.source import effective
 
 from .factory import Ledger, hire, sick
 

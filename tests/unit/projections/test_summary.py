@@ -6,7 +6,7 @@ from datetime import date
 
 import polars as pl
 
-from projections.summary import summary_table
+from projections.reports.summary import summary_table
 
 
 def two_years() -> pl.DataFrame:

@@ -7,9 +7,9 @@ from datetime import date
 import polars as pl
 import pytest
 
+from projections.facts.schema import kpi_schema
+from projections.facts.source import effective
 from projections.kpi import kpi_series
-from projections.schema import kpi_schema
-from projections.source import effective
 
 from .factory import Ledger, hire
 

@@ -1,0 +1,198 @@
+"""What the rules need to know about one person: their live facts.
+
+The state is a set of facts keyed by event id, not a fold over valid time,
+so it can be snapshotted in recorded order safely (valid-time questions are
+the projections' business). A retraction removes the fact it targets.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+
+@dataclass
+class Employment:
+    employment_id: str
+    start: str
+    hire_event_id: str
+    employment_type: str
+    end: str | None = None
+    end_event_id: str | None = None
+    changes: dict[str, str] = field(default_factory=dict)
+    """event id → effective date of every live change (pct, transfer, salary)."""
+
+    def active_on(self, day: str) -> bool:
+        return self.start <= day and (self.end is None or day <= self.end)
+
+
+@dataclass
+class Leave:
+    start: str
+    end: str
+    kind: str
+    paid: bool
+    leave_pct: float
+    welfare_reason: str | None
+    travel_days: int
+
+
+@dataclass
+class PersonState:
+    employee_id: str
+    version: int = 0
+    birth_date: str | None = None
+    gender: str | None = None
+    employments: dict[str, Employment] = field(default_factory=dict)
+    sick_days: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """date → (certificate, event id)."""
+    self_days: list[int] = field(default_factory=list)
+    """Sorted ordinals of self-certified sick days, for the 12-month window rule."""
+    leaves: dict[str, Leave] = field(default_factory=dict)
+    facts: dict[str, str] = field(default_factory=dict)
+    """event id → type, for every live (not retracted) event of this person."""
+    retracted: set[str] = field(default_factory=set)
+    retractions: set[str] = field(default_factory=set)
+    """Event ids of the retractions themselves (they cannot be retracted in turn)."""
+
+    # -- queries -------------------------------------------------------
+    def active_on(self, day: str) -> bool:
+        for e in self.employments.values():
+            if e.start <= day and (e.end is None or day <= e.end):
+                return True
+        return False
+
+    def first_hire(self) -> str | None:
+        return min((e.start for e in self.employments.values()), default=None)
+
+    # -- applying accepted events ----------------------------------------
+    def apply(self, ev: dict[str, Any]) -> None:
+        t = ev["type"]
+        eid = ev["event_id"]
+        self.version += 1
+        if t == "erased":
+            return  # the person's key is gone; `ledger.services.recording` refuses what follows
+        if t == "retracted":
+            self._retract(ev["target_event_id"])
+            self.retracted.add(ev["target_event_id"])
+            self.retractions.add(eid)
+            return
+        self.facts[eid] = t
+        if t == "hired":
+            self.birth_date = ev["birth_date"]
+            self.gender = ev["gender"]
+            self.employments[ev["employment_id"]] = Employment(
+                ev["employment_id"], ev["effective_date"], eid, ev["employment_type"]
+            )
+        elif t == "terminated":
+            emp = self.employments[ev["employment_id"]]
+            emp.end = ev["effective_date"]
+            emp.end_event_id = eid
+        elif t in ("position_changed", "transferred", "salary_changed"):
+            self.employments[ev["employment_id"]].changes[eid] = ev["effective_date"]
+        elif t == "sick_day":
+            day = ev["effective_date"]
+            self.sick_days[day] = (ev["certificate"], eid)
+            if ev["certificate"] == "self":
+                bisect.insort(self.self_days, date.fromisoformat(day).toordinal())
+        elif t == "leave":
+            self.leaves[eid] = Leave(
+                ev["start_date"],
+                ev["end_date"],
+                ev["kind"],
+                ev["paid"],
+                ev["leave_pct"],
+                ev["welfare_reason"],
+                ev["travel_days"] or 0,
+            )
+
+    def _retract(self, target: str) -> None:
+        t = self.facts.pop(target, None)
+        if t == "hired":
+            for emp_id, emp in list(self.employments.items()):
+                if emp.hire_event_id == target:
+                    del self.employments[emp_id]
+        elif t == "terminated":
+            for emp in self.employments.values():
+                if emp.end_event_id == target:
+                    emp.end = None
+                    emp.end_event_id = None
+        elif t in ("position_changed", "transferred", "salary_changed"):
+            for emp in self.employments.values():
+                emp.changes.pop(target, None)
+        elif t == "sick_day":
+            for day, (cert, eid) in list(self.sick_days.items()):
+                if eid == target:
+                    del self.sick_days[day]
+                    if cert == "self":
+                        self.self_days.remove(date.fromisoformat(day).toordinal())
+        elif t == "leave":
+            self.leaves.pop(target, None)
+
+    # -- snapshots -------------------------------------------------------
+    def to_snapshot(self) -> dict[str, Any]:
+        return {
+            "employee_id": self.employee_id,
+            "version": self.version,
+            "birth_date": self.birth_date,
+            "gender": self.gender,
+            "employments": {k: vars(v) for k, v in self.employments.items()},
+            "sick_days": self.sick_days,
+            "leaves": {k: vars(v) for k, v in self.leaves.items()},
+            "facts": self.facts,
+            "retracted": sorted(self.retracted),
+            "retractions": sorted(self.retractions),
+        }
+
+    @classmethod
+    def from_snapshot(cls, data: dict[str, Any]) -> PersonState:
+        sick = {d: (c, e) for d, (c, e) in data["sick_days"].items()}
+        return cls(
+            employee_id=data["employee_id"],
+            version=data["version"],
+            birth_date=data["birth_date"],
+            gender=data["gender"],
+            employments={k: Employment(**v) for k, v in data["employments"].items()},
+            sick_days=sick,
+            self_days=sorted(
+                date.fromisoformat(d).toordinal() for d, (c, _) in sick.items() if c == "self"
+            ),
+            leaves={k: Leave(**v) for k, v in data["leaves"].items()},
+            facts=data["facts"],
+            retracted=set(data["retracted"]),
+            retractions=set(data.get("retractions", [])),
+        )
+
+
+@dataclass
+class DeviationState:
+    """An HMS deviation's stream: reported once, closed at most once."""
+
+    deviation_id: str
+    version: int = 0
+    reported: tuple[str, str] | None = None
+    """(event id, date)."""
+    closed: tuple[str, str] | None = None
+    facts: dict[str, str] = field(default_factory=dict)
+    retracted: set[str] = field(default_factory=set)
+    retractions: set[str] = field(default_factory=set)
+
+    def apply(self, ev: dict[str, Any]) -> None:
+        self.version += 1
+        if ev["type"] == "retracted":
+            target = ev["target_event_id"]
+            self.retracted.add(target)
+            self.retractions.add(ev["event_id"])
+            t = self.facts.pop(target, None)
+            if t == "hms_deviation":
+                self.reported = None
+            elif t == "hms_deviation_closed":
+                self.closed = None
+            return
+        self.facts[ev["event_id"]] = ev["type"]
+        if ev["type"] == "hms_deviation":
+            self.reported = (ev["event_id"], ev["effective_date"])
+        else:
+            self.closed = (ev["event_id"], ev["effective_date"])

@@ -1,0 +1,117 @@
+"""Sick days (§5.7, folketrygdloven §§ 8-23 to 8-27).
+
+Self-certification (egenmelding) is limited per occurrence (a run of
+consecutive calendar self-certified days) and per 12 months; the limits come
+from the policy, because Utsira's IA rule and the statutory rule differ.
+"""
+
+from __future__ import annotations
+
+import bisect
+from datetime import date, timedelta
+from typing import Any
+
+from ledger.domain.person import PersonState
+from ledger.domain.policy import Policy
+
+Refusal = tuple[str | None, str]
+WINDOW_DAYS = 365
+"""'12 months' is read as any 365 consecutive days ending on a self-certified day."""
+
+
+def check_sick_day(ev: dict[str, Any], state: PersonState, policy: Policy) -> list[Refusal]:
+    day = ev["effective_date"]
+    if not state.active_on(day):
+        first = state.first_hire()
+        known = f"first hired {first}" if first else "no employment recorded"
+        return [
+            (
+                "effective_date",
+                f"sick day {day}: employee {state.employee_id} has no active employment that "
+                f"day ({known}); sick days only while employed",
+            )
+        ]
+    existing = state.sick_days.get(day)
+    if existing is not None:
+        return [
+            (
+                "effective_date",
+                f"a sick day on {day} is already recorded for employee {state.employee_id} "
+                f"(event {existing[1]}); retract it to change it",
+            )
+        ]
+    if ev["certificate"] == "self":
+        return _self_certification(day, state, policy)
+    return []
+
+
+def _self_certification(day: str, state: PersonState, policy: Policy) -> list[Refusal]:
+    rule = policy.self_certification
+    d = date.fromisoformat(day)
+    n = d.toordinal()
+    days = state.self_days
+    refusals: list[Refusal] = []
+
+    # Length of the run of consecutive self-certified days the new day joins.
+    before = 0
+    while _is_self(state, d - timedelta(days=before + 1)):
+        before += 1
+    after = 0
+    while _is_self(state, d + timedelta(days=after + 1)):
+        after += 1
+    run = before + 1 + after
+    if run > rule.max_days_per_occurrence:
+        refusals.append(
+            (
+                "certificate",
+                f"self-certification for {run} consecutive calendar days "
+                f"({(d - timedelta(days=before)).isoformat()} to "
+                f"{(d + timedelta(days=after)).isoformat()}) exceeds "
+                f"{rule.max_days_per_occurrence} days per occurrence ({rule.source}); "
+                "use a doctor's certificate",
+            )
+        )
+
+    if rule.max_days_per_12_months is not None:
+        limit = rule.max_days_per_12_months
+        # Every 365-day window containing the new day ends on a self day in [n, n+364].
+        ends = [
+            n,
+            *days[bisect.bisect_left(days, n) : bisect.bisect_right(days, n + WINDOW_DAYS - 1)],
+        ]
+        for end in ends:
+            count = bisect.bisect_right(days, end) - bisect.bisect_right(days, end - WINDOW_DAYS)
+            count += 1  # the new day
+            if count > limit:
+                refusals.append(
+                    (
+                        "certificate",
+                        f"self-certified days would be {count} in the 12 months up to "
+                        f"{date.fromordinal(end).isoformat()}, over the limit of {limit} "
+                        f"({rule.source}); use a doctor's certificate",
+                    )
+                )
+                break
+
+    if rule.max_occurrences_per_12_months is not None and before == 0 and after == 0:
+        starts = [
+            o
+            for o in days[bisect.bisect_right(days, n - WINDOW_DAYS) : bisect.bisect_left(days, n)]
+            if not _is_self(state, date.fromordinal(o) - timedelta(days=1))
+        ]
+        if len(starts) + 1 > rule.max_occurrences_per_12_months:
+            refusals.append(
+                (
+                    "certificate",
+                    f"this would be self-certified occurrence no. {len(starts) + 1} in the 12 "
+                    f"months up to {day}; the right lapses after "
+                    f"{rule.max_occurrences_per_12_months} ({rule.source}); "
+                    "use a doctor's certificate",
+                )
+            )
+    return refusals
+
+
+def _is_self(state: PersonState, d: date) -> bool:
+    entry = state.sick_days.get(d.isoformat())
+    return entry is not None and entry[0] == "self"

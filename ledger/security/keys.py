@@ -1,0 +1,271 @@
+"""Keys for personal fields: one data key per person, one for the ledger, a master key outside.
+
+Why this shape: the log is immutable and hash-chained, yet a person may be
+erased (GDPR art. 17). Each person's sensitive fields are sealed with that
+person's own data key; destroying the key makes them unreadable without
+touching a stored byte, so the chain still verifies. Data keys live in the
+ledger (table ``ledger_person_keys``) wrapped by a master key that never
+does: it comes from ``HRLEDGER_MASTER_KEY`` or the file named by
+``HRLEDGER_MASTER_KEY_FILE`` (a secret store, a systemd credential).
+Rotating the master key re-wraps the data keys; it never rewrites events.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import re
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+import orjson
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from ledger.domain.errors import LedgerError
+
+ENV_KEY = "HRLEDGER_MASTER_KEY"
+ENV_KEY_FILE = "HRLEDGER_MASTER_KEY_FILE"
+LEDGER_KEY_ID = "ledger"
+"""The data key for personal fields that outlive an erasure (birth date, pay)."""
+NONCE = 12
+
+HOW_TO_MAKE = (
+    "make one with `python -c 'import secrets; print(secrets.token_hex(32))' > hrledger.key`, "
+    f"keep it out of the repository (chmod 600) and set {ENV_KEY_FILE}=/path/to/hrledger.key "
+    "(docs/privacy.md)"
+)
+
+
+class KeyProblem(LedgerError):
+    """A key problem the user can fix: missing or wrong master key, erased person."""
+
+
+def _parse_master(text: str, origin: str) -> bytes:
+    text = text.strip()
+    try:
+        key = bytes.fromhex(text)
+    except ValueError:
+        raise KeyProblem(f"{origin} is not 64 hexadecimal characters; {HOW_TO_MAKE}") from None
+    if len(key) != 32:
+        raise KeyProblem(f"{origin} must be 64 hexadecimal characters (256 bits); {HOW_TO_MAKE}")
+    return key
+
+
+def master_key() -> bytes | None:
+    """The master key from configuration, or None when none is configured."""
+    path = os.environ.get(ENV_KEY_FILE)
+    if path:
+        try:
+            text = Path(path).read_text(encoding="ascii")
+        except OSError as e:
+            raise KeyProblem(f"{ENV_KEY_FILE}={path} cannot be read ({e.strerror})") from None
+        return _parse_master(text, f"{ENV_KEY_FILE}={path}")
+    value = os.environ.get(ENV_KEY)
+    if value:
+        return _parse_master(value, ENV_KEY)
+    return None
+
+
+def require_master_key() -> bytes:
+    key = master_key()
+    if key is None:
+        raise KeyProblem(
+            f"no master key configured: personal fields are encrypted at rest; {HOW_TO_MAKE}"
+        )
+    return key
+
+
+@dataclass(frozen=True, slots=True)
+class KeyRow:
+    key_id: str
+    employee_id: str | None
+    wrapped: bytes | None
+    """None once the person is erased."""
+    created_at: str
+    erased_at: str | None = None
+
+
+KEY_COLUMNS = "key_id, employee_id, wrapped, created_at, erased_at"
+"""The columns of ``ledger_person_keys``, in ``KeyRow`` order."""
+
+
+def key_row(db_row: tuple[Any, ...]) -> KeyRow:
+    kid, employee_id, wrapped, created_at, erased_at = db_row
+    return KeyRow(kid, employee_id, None if wrapped is None else bytes(wrapped), created_at,
+                  erased_at)  # fmt: skip
+
+
+class KeySource(Protocol):
+    def key_rows(self, employee_ids: Iterable[str] | None = None) -> list[KeyRow]:
+        """The keys of these employees and the ledger key (all keys for None)."""
+        ...
+
+    def key_rows_by_id(self, key_ids: Iterable[str]) -> list[KeyRow]: ...
+
+
+SEALED_KEY_ID = re.compile(rb'"sealed(?:_l|_stats)?":"([0-9a-f]{32}|ledger):')
+"""The key id of a sealed value, found in stored bytes without decoding them."""
+
+
+def _b64(raw: bytes) -> str:
+    return base64.b64encode(raw).decode("ascii")
+
+
+@dataclass
+class Keyring:
+    """The data keys one operation needs, unwrapped on first use.
+
+    ``new_rows`` collects keys made for persons seen for the first time; the
+    store writes them in the same transaction as the events they seal.
+    """
+
+    rows: dict[str, KeyRow]
+    master: bytes | None
+    source: KeySource | None = None
+    """Where a key id not loaded yet is looked up (None: only what was loaded counts,
+    e.g. on a worker thread that must not touch the database connection)."""
+    by_employee: dict[str, str] = field(default_factory=dict)
+    new_rows: list[KeyRow] = field(default_factory=list)
+    unopened: set[str] = field(default_factory=set)
+    """Employees with a sealed value whose key was not found (erased, or lost)."""
+    _open: dict[str, AESGCM | None] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, source: KeySource, employee_ids: Iterable[str] | None = None) -> Keyring:
+        wanted = None if employee_ids is None else sorted(set(employee_ids))
+        rows = source.key_rows(wanted)
+        ring = cls({r.key_id: r for r in rows}, master_key(), source)
+        ring.by_employee = {r.employee_id: r.key_id for r in rows if r.employee_id is not None}
+        return ring
+
+    def check_master(self) -> None:
+        """Refuse a wrong master key before anything is written with it.
+
+        New keys are wrapped with the configured master key; a wrong one would
+        make them unreadable later, so one existing key must open first.
+        """
+        for kid, row in self.rows.items():
+            if row.wrapped is not None:
+                self._cipher(kid)
+                return
+
+    def fetch_for(self, source: KeySource, states: bytes) -> None:
+        """Load the keys that the stored ``states`` are sealed with and are not loaded yet.
+
+        Readers that follow the ledger load keys page by page instead of all
+        at once: a catch-up of one event must not read thousands of keys.
+        """
+        wanted = {m.decode() for m in SEALED_KEY_ID.findall(states)} - self.rows.keys()
+        for row in source.key_rows_by_id(sorted(wanted)) if wanted else []:
+            self.rows[row.key_id] = row
+            self._open.pop(row.key_id, None)
+
+    # ------------------------------------------------------------ writing
+    def erased(self, employee_id: str) -> bool:
+        kid = self.by_employee.get(employee_id)
+        return kid is not None and self.rows[kid].wrapped is None
+
+    def key_for(self, employee_id: str | None) -> str:
+        """The key id sealing this person's fields (the ledger key for None); made if new."""
+        if employee_id is None:
+            kid = LEDGER_KEY_ID
+            if kid in self.rows:
+                return kid
+        else:
+            found = self.by_employee.get(employee_id)
+            if found is not None:
+                if self.rows[found].wrapped is None:
+                    raise KeyProblem(f"employee {employee_id} was erased; their key is destroyed")
+                return found
+            kid = secrets.token_hex(16)
+        master = self.master or require_master_key()
+        dek = AESGCM.generate_key(256)
+        nonce = os.urandom(NONCE)
+        wrapped = nonce + AESGCM(master).encrypt(nonce, dek, kid.encode())
+        row = KeyRow(kid, employee_id, wrapped, datetime.now(UTC).isoformat())
+        self.rows[kid] = row
+        if employee_id is not None:
+            self.by_employee[employee_id] = kid
+        self.new_rows.append(row)
+        self._open[kid] = AESGCM(dek)
+        return kid
+
+    def seal(self, key_id: str, fields: dict[str, Any], aad: str) -> str:
+        """``key_id:base64(nonce ‖ AES-256-GCM(fields as JSON))``, bound to ``aad``."""
+        aes = self._cipher(key_id)
+        assert aes is not None, "sealing with a destroyed key"
+        nonce = os.urandom(NONCE)
+        return f"{key_id}:{_b64(nonce + aes.encrypt(nonce, orjson.dumps(fields), aad.encode()))}"
+
+    # ------------------------------------------------------------ reading
+    def open(self, token: str, aad: str) -> dict[str, Any] | None:
+        """The sealed fields, or None when their key was destroyed (erased person)."""
+        raw = self.open_bytes(token, aad)
+        return None if raw is None else orjson.loads(raw)
+
+    def open_bytes(self, token: str, aad: str) -> bytes | None:
+        kid, _, body = token.partition(":")
+        aes = self._cipher(kid)
+        if aes is None:
+            return None
+        blob = base64.b64decode(body)
+        try:
+            return aes.decrypt(blob[:NONCE], blob[NONCE:], aad.encode())
+        except InvalidTag:
+            raise KeyProblem(
+                f"a sealed field failed its integrity check (key {kid}, event {aad}): the "
+                "stored bytes were changed; run `hrledger verify`"
+            ) from None
+
+    def open_many(self, parts: Any, aads: list[bytes]) -> list[bytes | None]:
+        """Open a column of sealed values at once (the read side's hot loop).
+
+        ``parts``: a polars frame of (key id, base64 body) as split from the
+        tokens; base64 is decoded column-wise, so only the decryption runs
+        per value in Python.
+        """
+        kids: list[str] = parts[:, 0].to_list()
+        blobs: list[bytes] = parts[:, 1].str.decode("base64").to_list()
+        ciphers = {kid: self._cipher(kid) for kid in set(kids)}
+        out: list[bytes | None] = []
+        append = out.append
+        try:
+            for kid, blob, aad in zip(kids, blobs, aads, strict=True):
+                aes = ciphers[kid]
+                append(None if aes is None else aes.decrypt(blob[:NONCE], blob[NONCE:], aad))
+        except InvalidTag:
+            raise KeyProblem(
+                f"a sealed field of event {aads[len(out)].decode()} failed its integrity check: "
+                "the stored bytes were changed; run `hrledger verify`"
+            ) from None
+        return out
+
+    def _cipher(self, kid: str) -> AESGCM | None:
+        if kid in self._open:
+            return self._open[kid]
+        row = self.rows.get(kid)
+        if row is None and self.source is not None:
+            # e.g. an HMS deviation's note, sealed with the key of the employee it names
+            found = self.source.key_rows_by_id([kid])
+            row = found[0] if found else None
+            if row is not None:
+                self.rows[kid] = row
+        aes: AESGCM | None = None
+        if row is not None and row.wrapped is not None:
+            master = self.master or require_master_key()
+            try:
+                dek = AESGCM(master).decrypt(row.wrapped[:NONCE], row.wrapped[NONCE:], kid.encode())
+            except InvalidTag:
+                raise KeyProblem(
+                    f"the master key does not open this ledger's keys: wrong {ENV_KEY} or "
+                    f"{ENV_KEY_FILE}? (the key that was configured when the ledger was written "
+                    "is needed)"
+                ) from None
+            aes = AESGCM(dek)
+        self._open[kid] = aes
+        return aes

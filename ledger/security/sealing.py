@@ -1,0 +1,109 @@
+"""Which stored fields are sealed, with whose key, and how they are opened again.
+
+Two classes of personal field, because the law treats them differently:
+
+- **shreddable** (the person's own key): health data and free text that may
+  name people or diagnoses — a sick day's date, certificate and grade, a
+  welfare leave's reason, notes, a retraction's reason. `hrledger erase`
+  destroys the key, and these become unreadable everywhere.
+- **retained** (the ledger key): birth date and pay. Employers must keep pay
+  records for years (bokføringsloven, arkivlova), so erasure does not reach
+  them (GDPR art. 17(3)(b)); they are still encrypted at rest.
+
+Everything else stays clear: it carries the KPIs and the rule checks and is
+not personal on its own (dates of employment, unit, position percentage,
+gender). A stored event keeps the clear fields and gains ``sealed`` and/or
+``sealed_l``: ``key_id:base64(nonce ‖ ciphertext)``, bound to the event id.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from ledger.security.keys import Keyring
+
+PERSON = "sealed"
+LEDGER = "sealed_l"
+ERASED = "[erased]"
+"""What a reader sees in place of a field whose key was destroyed."""
+
+PERSON_FIELDS: dict[str, tuple[str, ...]] = {
+    "sick_day": ("effective_date", "certificate", "grade_pct"),
+    "leave": ("welfare_reason",),
+    "retracted": ("reason",),
+}
+ALWAYS_PERSON = ("note",)
+LEDGER_FIELDS: dict[str, tuple[str, ...]] = {
+    "hired": ("birth_date", "annual_salary"),
+    "salary_changed": ("annual_salary",),
+}
+
+
+def shreddable_fields(event_type: str) -> tuple[str, ...]:
+    return (*PERSON_FIELDS.get(event_type, ()), *ALWAYS_PERSON)
+
+
+def seal_event(ev: dict[str, Any], ring: Keyring, owner: str | None) -> dict[str, Any]:
+    """The dict to store: ``ev`` minus its personal fields, plus their sealed form.
+
+    ``owner`` is the employee whose key seals the shreddable fields (None: an
+    HMS deviation without a person, or a retraction in a deviation's stream —
+    then they stay clear).
+    """
+    t = ev["type"]
+    out = dict(ev)
+    aad = ev["event_id"]
+    if owner is not None:
+        kid = ring.key_for(owner)  # every person gets a key with their first event
+        own = {f: out.pop(f) for f in shreddable_fields(t) if out.get(f) is not None}
+        if own:
+            out[PERSON] = ring.seal(kid, own, aad)
+    kept = {f: out.pop(f) for f in LEDGER_FIELDS.get(t, ()) if out.get(f) is not None}
+    if kept:
+        out[LEDGER] = ring.seal(ring.key_for(None), kept, aad)
+    return out
+
+
+def open_event(stored: dict[str, Any], ring: Keyring, *, mark_erased: bool = False) -> bool:
+    """Put the sealed fields back into ``stored`` (in place); False if any key is destroyed.
+
+    With ``mark_erased`` the fields of a destroyed key read ``[erased]`` (for
+    history and export); otherwise they stay absent.
+    """
+    intact = True
+    for slot in (PERSON, LEDGER):
+        token = stored.pop(slot, None)
+        if token is None:
+            continue
+        fields = ring.open(token, stored["event_id"])
+        if fields is None:
+            intact = False
+            if mark_erased:
+                names = (
+                    shreddable_fields(stored["type"])
+                    if slot == PERSON
+                    else LEDGER_FIELDS.get(stored["type"], ())
+                )
+                for name in names:
+                    stored.setdefault(name, ERASED)
+            continue
+        stored.update(fields)
+    return intact
+
+
+def seal_snapshot(state: dict[str, Any], ring: Keyring, employee_id: str, stream: str) -> bytes:
+    """Snapshots hold decrypted rule state (sick days): sealed whole with the person's key."""
+    token = ring.seal(ring.key_for(employee_id), {"state": state}, stream)
+    return orjson.dumps({PERSON: token})
+
+
+def open_snapshot(stored: bytes, ring: Keyring, stream: str) -> dict[str, Any] | None:
+    """The snapshot's state, or None when it cannot be used (key destroyed)."""
+    data: dict[str, Any] = orjson.loads(stored)
+    token = data.get(PERSON)
+    if token is None:
+        return data  # written before sealing existed
+    fields = ring.open(token, stream)
+    return None if fields is None else fields["state"]

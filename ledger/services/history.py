@@ -1,0 +1,71 @@
+"""A person's history on both time axes, for clerks and auditors.
+
+Every event of the person is shown with its valid date and its recorded
+time; a retracted event stays visible, marked with when, by whom and why it
+was retracted, because an auditor must see the trail, not a cleaned story.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from ledger.services.reading import read_person
+from ledger.storage.store import EventStore
+
+_DETAIL_FIELDS = (
+    "employment_id", "sector", "unit", "position", "employment_type", "position_pct",
+    "annual_salary", "reason", "kind", "paid", "leave_pct", "welfare_reason", "certificate",
+    "grade_pct", "target_event_id", "birth_date", "note",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    version: int
+    type: str
+    event_id: str
+    valid: str
+    recorded_at: str
+    recorded_by: str | None
+    details: dict[str, Any]
+    retracted_at: str | None = None
+    retracted_by: str | None = None
+    retraction_reason: str | None = None
+
+
+def _valid(ev: dict[str, Any]) -> str:
+    if "start_date" in ev:
+        return f"{ev['start_date']}..{ev['end_date']}"
+    return str(ev.get("effective_date", ""))
+
+
+def person_history(
+    store: EventStore, employee_id: str, known_at: datetime | None = None
+) -> list[HistoryEntry]:
+    events = read_person(store, employee_id, mark_erased=True)
+    if known_at is not None:
+        events = [
+            (v, e) for v, e in events
+            if datetime.fromisoformat(e["timestamp"]["_data_"]) <= known_at
+        ]  # fmt: skip
+    retractions = {e["target_event_id"]: e for _, e in events if e["type"] == "retracted"}
+    out = []
+    for v, e in events:
+        r = retractions.get(e["event_id"])
+        out.append(
+            HistoryEntry(
+                version=v,
+                type=e["type"],
+                event_id=e["event_id"],
+                valid=_valid(e),
+                recorded_at=e["timestamp"]["_data_"],
+                recorded_by=e.get("recorded_by"),
+                details={k: e[k] for k in _DETAIL_FIELDS if e.get(k) is not None},
+                retracted_at=r["timestamp"]["_data_"] if r else None,
+                retracted_by=r.get("recorded_by") if r else None,
+                retraction_reason=r.get("reason") if r else None,
+            )
+        )
+    return out

@@ -1,0 +1,126 @@
+"""The storage port: what the write and read services need from a ledger database.
+
+The services own this contract; the SQLite and PostgreSQL adapters implement
+it, so the rules and the unit of work never see SQL (and run against an
+in-memory store in the unit tests).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Protocol
+from uuid import UUID
+
+from ledger.security.keys import KeyRow
+
+ENV_URL = "HRLEDGER_DB"
+DEFAULT_SQLITE_FILE = "hrledger.sqlite"
+
+
+def default_url() -> str:
+    """`HRLEDGER_DB`, else an SQLite file in the working directory."""
+    return os.environ.get(ENV_URL) or f"sqlite:///{Path.cwd() / DEFAULT_SQLITE_FILE}"
+
+
+@dataclass(slots=True)
+class NewEvent:
+    originator_id: UUID
+    version: int
+    topic: str
+    state: bytes
+    event_id: str
+    stream: str
+    """The natural key of the stream, e.g. ``person:E1`` or ``hms:D7``."""
+    employment: tuple[str, str] | None = None
+    """(employment id, employee id) when the event is a hire."""
+
+
+@dataclass(frozen=True, slots=True)
+class Erasure:
+    """Destroy a person's data key and drop their snapshots, with the erasure event."""
+
+    employee_id: str
+    stream_id: UUID
+    erased_at: str
+    tombstone: str
+    """A fresh key id for the row that remembers the erasure: sealed values keep
+    pointing at the old id, which then names nothing."""
+
+    def tombstone_row(self) -> tuple[str, str, str, str]:
+        return (self.tombstone, self.employee_id, self.erased_at, self.erased_at)
+
+
+TOMBSTONE_SQL = (
+    "INSERT INTO ledger_person_keys (key_id, employee_id, wrapped, created_at, erased_at) "
+    "VALUES (%s, %s, NULL, %s, %s) ON CONFLICT (employee_id) DO UPDATE SET "
+    "key_id = excluded.key_id, wrapped = NULL, erased_at = excluded.erased_at"
+)
+"""The erased person's key row becomes a tombstone (or is made as one): the key is gone,
+the fact that this employee id was erased stays."""
+
+
+class ConcurrentWrite(Exception):
+    """Another writer stored events for the same stream or id meanwhile: retry."""
+
+
+class EventStore(Protocol):
+    kind: str
+    url: str
+
+    def max_position(self) -> int: ...
+    def read_rows(self, after: int, limit: int) -> list[tuple[int, bytes]]: ...
+    def read_full_rows(self, after: int, limit: int) -> list[tuple[int, str, int, str, bytes]]: ...
+    def read_chain(self, after: int, limit: int) -> list[tuple[int, bytes]]: ...
+    def existing_event_ids(self, ids: Sequence[str]) -> set[str]: ...
+    def locate_events(self, ids: Sequence[str]) -> dict[str, str]: ...
+    def employment_owners(self, ids: Sequence[str]) -> dict[str, str]: ...
+    def stream_rows(self, after: dict[UUID, int]) -> dict[UUID, list[tuple[int, bytes]]]: ...
+    def snapshots(self, ids: Sequence[UUID]) -> dict[UUID, tuple[int, bytes]]: ...
+    def save_snapshots(self, rows: Sequence[tuple[UUID, int, str, bytes]]) -> None: ...
+    def key_rows(self, employee_ids: Iterable[str] | None = None) -> list[KeyRow]: ...
+    def key_rows_by_id(self, key_ids: Iterable[str]) -> list[KeyRow]: ...
+    def erased_employees(self) -> set[str]: ...
+    def append(
+        self,
+        events: Iterable[NewEvent],
+        new_keys: Sequence[KeyRow] = (),
+        erasure: Erasure | None = None,
+    ) -> list[int]: ...
+    def close(self) -> None: ...
+
+
+def chunks(items: Sequence[Any], size: int = 500) -> Iterator[Sequence[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+@lru_cache(maxsize=1_000_000)
+def hex_id(uid: UUID) -> str:
+    """Cached: one person's hundreds of events need the text form only once."""
+    return uid.hex
+
+
+def batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    batch: list[Any] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def group_by_stream(
+    rows: Iterable[tuple[Any, int, bytes]], key: Any
+) -> dict[UUID, list[tuple[int, bytes]]]:
+    out: dict[UUID, list[tuple[int, bytes]]] = {}
+    for oid, version, state in rows:
+        out.setdefault(key(oid), []).append((version, bytes(state)))
+    for stream_rows in out.values():
+        stream_rows.sort(key=lambda r: r[0])
+    return out

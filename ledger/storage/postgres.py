@@ -1,0 +1,369 @@
+"""The ledger on PostgreSQL: one schema per municipality.
+
+The library's recorder creates ``stored_events`` (with its notification id
+sequence and NOTIFY channel, so the library's subscriptions work). Appends
+take one advisory lock per schema (as the library's ``LOCK TABLE`` would, but
+without needing UPDATE rights) so commit order equals position order,
+reserve positions from the sequence, and COPY
+the rows: a large import is one transaction and never hits the pipeline-mode
+hang of very large ``save()`` calls.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+from urllib.parse import urlparse, urlunparse
+from uuid import UUID
+
+import psycopg
+from psycopg import sql
+
+from ledger.domain.errors import StorageError
+from ledger.security.chain import GENESIS, link
+from ledger.security.keys import KEY_COLUMNS, LEDGER_KEY_ID, KeyRow, key_row
+from ledger.storage.port import (
+    TOMBSTONE_SQL,
+    ConcurrentWrite,
+    Erasure,
+    NewEvent,
+    batched,
+    chunks,
+    group_by_stream,
+)
+
+
+def connection_info(url: str) -> tuple[str, dict[str, str]]:
+    p = urlparse(url)
+    clean = urlunparse(
+        (
+            p.scheme.replace("postgres", "postgresql", 1) if p.scheme == "postgres" else p.scheme,
+            p.netloc,
+            p.path,
+            "",
+            "",
+            "",
+        )
+    )
+    env = {
+        "POSTGRES_DBNAME": (p.path or "/").lstrip("/") or "postgres",
+        "POSTGRES_HOST": p.hostname or "127.0.0.1",
+        "POSTGRES_PORT": str(p.port or 5432),
+        "POSTGRES_USER": p.username or "postgres",
+        "POSTGRES_PASSWORD": p.password or "",
+    }
+    return clean, env
+
+
+class PostgresStore:
+    kind = "postgres"
+
+    def __init__(self, url: str, schema: str):
+        self.url = url
+        self.schema = schema
+        conninfo, env = connection_info(url)
+        try:
+            self.conn = psycopg.connect(conninfo, autocommit=True, connect_timeout=10)
+        except psycopg.OperationalError as e:
+            first = str(e).strip().splitlines()[0] if str(e).strip() else repr(e)
+            shown = (
+                conninfo.replace(f":{env['POSTGRES_PASSWORD']}@", ":***@")
+                if env["POSTGRES_PASSWORD"]
+                else conninfo
+            )
+            raise StorageError(
+                f"cannot connect to PostgreSQL at {shown}: {first}; check the URL, that the "
+                "server runs, and the user's rights"
+            ) from None
+        if not self._ledger_exists():
+            self._create_ledger(env)
+        from ledger.storage.immutability import protect
+
+        protect(self.conn, schema)  # a no-op read when the triggers are in place
+        row = self.conn.execute(
+            "SELECT pg_get_serial_sequence(%s, 'notification_id')",
+            (f'"{schema}".stored_events',),
+        ).fetchone()
+        self.seq = row[0] if row else None
+
+    def _ledger_exists(self) -> bool:
+        """A ledger that exists is opened without DDL, so a writer role with only
+        INSERT/SELECT rights can open it."""
+        row = self.conn.execute(
+            "SELECT to_regclass(%s) IS NOT NULL AND to_regclass(%s) IS NOT NULL "
+            "AND to_regclass(%s) IS NOT NULL AND to_regclass(%s) IS NOT NULL",
+            (
+                f'"{self.schema}".stored_events',
+                f'"{self.schema}".ledger_employments',
+                f'"{self.schema}".stored_snapshots',
+                f'"{self.schema}".ledger_person_keys',
+            ),
+        ).fetchone()
+        return bool(row and row[0])
+
+    def _create_ledger(self, env: dict[str, str]) -> None:
+        """Create the schema's tables once, even when several processes open it at once."""
+        key = f"hrledger-create:{self.schema}"
+        self.conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (key,))
+        try:
+            if self._ledger_exists():
+                return
+            self.conn.execute(
+                sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(self.schema))
+            )
+            self._create_library_tables(env)
+            self._create_own_tables()
+        finally:
+            self.conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (key,))
+
+    def _t(self, name: str) -> sql.Composed:
+        return sql.SQL("{}.{}").format(sql.Identifier(self.schema), sql.Identifier(name))
+
+    def _create_library_tables(self, env: dict[str, str]) -> None:
+        from eventsourcing.postgres import PostgresFactory
+        from eventsourcing.utils import Environment
+
+        factory = PostgresFactory(Environment(env={**env, "POSTGRES_SCHEMA": self.schema}))
+        try:
+            factory.application_recorder()
+            factory.aggregate_recorder("snapshots")
+        finally:
+            factory.close()
+
+    def _create_own_tables(self) -> None:
+        names = ("ledger_chain", "ledger_event_ids", "ledger_employments", "ledger_person_keys")
+        stmts = (
+            "CREATE TABLE IF NOT EXISTS {} (position bigint PRIMARY KEY, "
+            "chain_hash bytea NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS {} (event_id text PRIMARY KEY, originator_id uuid "
+            "NOT NULL, stream text NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS {} (employment_id text PRIMARY KEY, employee_id text "
+            "NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS {} (key_id text PRIMARY KEY, employee_id text UNIQUE, "
+            "wrapped bytea, created_at text NOT NULL, erased_at text)",
+        )
+        for name, stmt in zip(names, stmts, strict=True):
+            self.conn.execute(sql.SQL(stmt).format(self._t(name)))
+
+    def max_position(self) -> int:
+        row = self.conn.execute(
+            sql.SQL("SELECT MAX(notification_id) FROM {}").format(self._t("stored_events"))
+        ).fetchone()
+        return int(row[0] or 0) if row else 0
+
+    def read_rows(self, after: int, limit: int) -> list[tuple[int, bytes]]:
+        cur = self.conn.execute(
+            sql.SQL(
+                "SELECT notification_id, state FROM {} WHERE notification_id > %s "
+                "ORDER BY notification_id LIMIT %s"
+            ).format(self._t("stored_events")),
+            (after, limit),
+        )
+        return [(n, bytes(s)) for n, s in cur.fetchall()]
+
+    def read_full_rows(self, after: int, limit: int) -> list[tuple[int, str, int, str, bytes]]:
+        cur = self.conn.execute(
+            sql.SQL(
+                "SELECT notification_id, originator_id, originator_version, topic, state FROM {} "
+                "WHERE notification_id > %s ORDER BY notification_id LIMIT %s"
+            ).format(self._t("stored_events")),
+            (after, limit),
+        )
+        return [(n, o.hex, v, t, bytes(s)) for n, o, v, t, s in cur.fetchall()]
+
+    def read_chain(self, after: int, limit: int) -> list[tuple[int, bytes]]:
+        cur = self.conn.execute(
+            sql.SQL(
+                "SELECT position, chain_hash FROM {} WHERE position > %s ORDER BY position LIMIT %s"
+            ).format(self._t("ledger_chain")),
+            (after, limit),
+        )
+        return [(p, bytes(h)) for p, h in cur.fetchall()]
+
+    def _select_any(self, query: str, table: str, ids: Sequence[Any]) -> list[Any]:
+        out: list[Any] = []
+        for chunk in chunks(list(ids), 5000):
+            cur = self.conn.execute(sql.SQL(query).format(self._t(table)), (list(chunk),))
+            out.extend(cur.fetchall())
+        return out
+
+    def existing_event_ids(self, ids: Sequence[str]) -> set[str]:
+        rows = self._select_any(
+            "SELECT event_id FROM {} WHERE event_id = ANY(%s)", "ledger_event_ids", ids
+        )
+        return {r[0] for r in rows}
+
+    def locate_events(self, ids: Sequence[str]) -> dict[str, str]:
+        rows = self._select_any(
+            "SELECT event_id, stream FROM {} WHERE event_id = ANY(%s)", "ledger_event_ids", ids
+        )
+        return dict(rows)
+
+    def employment_owners(self, ids: Sequence[str]) -> dict[str, str]:
+        rows = self._select_any(
+            "SELECT employment_id, employee_id FROM {} WHERE employment_id = ANY(%s)",
+            "ledger_employments",
+            ids,
+        )
+        return dict(rows)
+
+    def stream_rows(self, after: dict[UUID, int]) -> dict[UUID, list[tuple[int, bytes]]]:
+        """Events of many streams, each only after its given version (its snapshot)."""
+        rows: list[Any] = []
+        pairs = list(after.items())
+        for chunk in chunks(pairs, 5000):
+            cur = self.conn.execute(
+                sql.SQL(
+                    "SELECT e.originator_id, e.originator_version, e.state "
+                    "FROM unnest(%s::uuid[], %s::bigint[]) AS q(oid, v) "
+                    "JOIN {} e ON e.originator_id = q.oid AND e.originator_version > q.v"
+                ).format(self._t("stored_events")),
+                ([k for k, _ in chunk], [v for _, v in chunk]),
+            )
+            rows.extend(cur.fetchall())
+        return group_by_stream(rows, lambda u: u)
+
+    def snapshots(self, ids: Sequence[UUID]) -> dict[UUID, tuple[int, bytes]]:
+        rows = self._select_any(
+            "SELECT DISTINCT ON (originator_id) originator_id, originator_version, state FROM {} "
+            "WHERE originator_id = ANY(%s) ORDER BY originator_id, originator_version DESC",
+            "stored_snapshots",
+            ids,
+        )
+        return {oid: (v, bytes(s)) for oid, v, s in rows}
+
+    def _keys(self, where: str = "", ids: Sequence[str] | None = None) -> list[Any]:
+        query = f"SELECT {KEY_COLUMNS} FROM {{}} {where}"
+        if ids is None:
+            return self.conn.execute(
+                sql.SQL(query).format(self._t("ledger_person_keys"))
+            ).fetchall()
+        return self._select_any(query, "ledger_person_keys", ids)
+
+    def key_rows(self, employee_ids: Iterable[str] | None = None) -> list[KeyRow]:
+        if employee_ids is None:
+            rows = self._keys()
+        else:
+            rows = self._keys("WHERE employee_id = ANY(%s)", list(employee_ids))
+            rows += self._keys("WHERE key_id = ANY(%s)", [LEDGER_KEY_ID])
+        return [key_row(r) for r in rows]
+
+    def key_rows_by_id(self, key_ids: Iterable[str]) -> list[KeyRow]:
+        return [key_row(r) for r in self._keys("WHERE key_id = ANY(%s)", list(key_ids))]
+
+    def erased_employees(self) -> set[str]:
+        return {r[1] for r in self._keys("WHERE wrapped IS NULL")}
+
+    def save_snapshots(self, rows: Sequence[tuple[UUID, int, str, bytes]]) -> None:
+        with self.conn.transaction(), self.conn.cursor() as cur:
+            cur.executemany(
+                sql.SQL("INSERT INTO {} VALUES (%s,%s,%s,%s) ON CONFLICT DO NOTHING").format(
+                    self._t("stored_snapshots")
+                ),
+                list(rows),
+            )
+
+    def append(
+        self,
+        events: Iterable[NewEvent],
+        new_keys: Sequence[KeyRow] = (),
+        erasure: Erasure | None = None,
+    ) -> list[int]:
+        """One transaction: lock, then per chunk reserve positions and COPY rows, links, ids.
+
+        The rules are checked while `events` is consumed (it may be a generator
+        that raises): chunks go into the open transaction as they are accepted,
+        so memory stays flat, and anything raised rolls all of it back.
+        """
+        written: list[int] = []
+        try:
+            with self.conn.transaction(), self.conn.cursor() as cur:
+                cur.execute("SET LOCAL lock_timeout = '60s'")
+                # Writers take one advisory lock per ledger, so commit order equals position
+                # order (what the library's LOCK TABLE achieves) while a writer role needs
+                # only INSERT and SELECT.
+                cur.execute(
+                    "SELECT pg_advisory_xact_lock(hashtext(%s))",
+                    (f"hrledger-append:{self.schema}",),
+                )
+                row = cur.execute(
+                    sql.SQL("SELECT chain_hash FROM {} ORDER BY position DESC LIMIT 1").format(
+                        self._t("ledger_chain")
+                    )
+                ).fetchone()
+                prev = bytes(row[0]) if row else GENESIS
+                for chunk in batched(events, 20_000):
+                    prev = self._write_chunk(cur, chunk, prev, written)
+                self._write_keys(cur, new_keys, erasure)
+                if written:
+                    cur.execute(sql.SQL("NOTIFY {}").format(sql.Identifier("stored_events")))
+        except psycopg.errors.UniqueViolation as e:
+            raise ConcurrentWrite(str(e)) from None
+        return written
+
+    def _write_keys(
+        self, cur: psycopg.Cursor[Any], new_keys: Sequence[KeyRow], erasure: Erasure | None
+    ) -> None:
+        keys = self._t("ledger_person_keys")
+        if new_keys:
+            cur.executemany(
+                sql.SQL("INSERT INTO {} VALUES (%s,%s,%s,%s,%s)").format(keys),
+                [(k.key_id, k.employee_id, k.wrapped, k.created_at, k.erased_at) for k in new_keys],
+            )
+        if erasure is not None:
+            cur.execute(
+                sql.SQL(TOMBSTONE_SQL.replace("ledger_person_keys", "{}")).format(keys),
+                erasure.tombstone_row(),
+            )
+            cur.execute(
+                sql.SQL("DELETE FROM {} WHERE originator_id = %s").format(
+                    self._t("stored_snapshots")
+                ),
+                (erasure.stream_id,),
+            )
+
+    def _write_chunk(
+        self, cur: psycopg.Cursor[Any], chunk: list[NewEvent], prev: bytes, written: list[int]
+    ) -> bytes:
+        positions = sorted(
+            r[0]
+            for r in cur.execute(
+                "SELECT nextval(%s) FROM generate_series(1, %s)", (self.seq, len(chunk))
+            ).fetchall()
+        )
+        chain_rows = []
+        with cur.copy(
+            sql.SQL(
+                "COPY {} (notification_id, originator_id, originator_version, topic, state)"
+                " FROM STDIN"
+            ).format(self._t("stored_events"))
+        ) as copy:
+            for pos, e in zip(positions, chunk, strict=True):
+                copy.write_row((pos, e.originator_id, e.version, e.topic, e.state))
+                prev = link(prev, pos, e.originator_id.hex, e.version, e.topic, e.state)
+                chain_rows.append((pos, prev))
+        with cur.copy(
+            sql.SQL("COPY {} (position, chain_hash) FROM STDIN").format(self._t("ledger_chain"))
+        ) as copy:
+            for r in chain_rows:
+                copy.write_row(r)
+        with cur.copy(
+            sql.SQL("COPY {} (event_id, originator_id, stream) FROM STDIN").format(
+                self._t("ledger_event_ids")
+            )
+        ) as copy:
+            for e in chunk:
+                copy.write_row((e.event_id, e.originator_id, e.stream))
+        employments = [e.employment for e in chunk if e.employment is not None]
+        if employments:
+            cur.executemany(
+                sql.SQL("INSERT INTO {} VALUES (%s, %s) ON CONFLICT DO NOTHING").format(
+                    self._t("ledger_employments")
+                ),
+                employments,
+            )
+        written.extend(positions)
+        return prev
+
+    def close(self) -> None:
+        self.conn.close()

@@ -1,0 +1,327 @@
+"""Where events live: the `eventsourcing` library's tables, SQLite or PostgreSQL.
+
+The library creates and owns the event table (``stored_events``), so its
+recorders, notification log and projection machinery work on our ledger.
+Appends go through one transaction of our own that also writes three small
+tables the library has no notion of: the hash chain, the index of client
+event ids (idempotent re-import, retraction targets) and the owner of each
+employment id. One transaction for all four makes an import all-or-nothing,
+and it is one transaction per file, never per event.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import time
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from ledger.domain.errors import StorageError
+from ledger.security.chain import GENESIS, link
+from ledger.security.keys import KEY_COLUMNS, LEDGER_KEY_ID, KeyRow, key_row
+from ledger.storage.port import (
+    ENV_URL,
+    TOMBSTONE_SQL,
+    ConcurrentWrite,
+    Erasure,
+    NewEvent,
+    batched,
+    chunks,
+    group_by_stream,
+    hex_id,
+)
+
+
+class SQLiteStore:
+    kind = "sqlite"
+
+    key_left_in_log = False
+    """True after an erasure whose write-ahead log readers kept from being emptied."""
+
+    def __init__(self, url: str, path: str, *, create: bool = True):
+        self.url = url
+        self.path = path
+        if not create and not Path(path).exists():
+            raise StorageError(
+                f"no ledger at {path}; import into it first, or pass --db / set {ENV_URL}"
+            )
+        parent = Path(path).parent
+        if not parent.exists():
+            raise StorageError(f"folder {parent} does not exist; create it or choose another --db")
+        if not create and Path(path).stat().st_size == 0:
+            create = True  # an empty file is an empty SQLite database: a new, empty ledger
+        writable = os.access(parent, os.W_OK) and (
+            not Path(path).exists() or os.access(path, os.W_OK)
+        )
+        if create and not writable:
+            raise StorageError(
+                f"{path} is on read-only storage or not writable; nothing was stored. Read "
+                "commands (verify, export, history) still work; write to a writable copy"
+            )
+        try:
+            if create:
+                self._create_library_tables()
+                self.conn = sqlite3.connect(path, isolation_level=None, timeout=60)
+            else:  # read commands: never create or change anything (works on read-only media)
+                self.conn = _open_read_only(path)
+            self.conn.execute("PRAGMA busy_timeout = 60000")
+            self.conn.execute("PRAGMA cache_size = -65536")  # 64 MB: big imports touch many pages
+            # an erased person's key must not survive in a free page of the file
+            self.conn.execute("PRAGMA secure_delete = ON")
+            if create:
+                self._create_own_tables()
+        except Exception as e:  # the library wraps sqlite3 errors in its own classes
+            raise StorageError(
+                f"{path} is not a readable ledger ({e}); restore it from a backup "
+                "(see docs/operations.md)"
+            ) from None
+
+    def _create_library_tables(self) -> None:
+        from eventsourcing.sqlite import SQLiteFactory
+        from eventsourcing.utils import Environment
+
+        factory = SQLiteFactory(Environment(env={"SQLITE_DBNAME": self.path}))
+        try:
+            factory.application_recorder()
+            factory.aggregate_recorder("snapshots")
+        finally:
+            factory.close()
+
+    def _create_own_tables(self) -> None:
+        c = self.conn
+        c.execute(
+            "CREATE TABLE IF NOT EXISTS ledger_chain "
+            "(position INTEGER PRIMARY KEY, chain_hash BLOB NOT NULL)"
+        )
+        c.execute(
+            "CREATE TABLE IF NOT EXISTS ledger_event_ids (event_id TEXT PRIMARY KEY, "
+            "originator_id TEXT NOT NULL, stream TEXT NOT NULL) WITHOUT ROWID"
+        )
+        c.execute(
+            "CREATE TABLE IF NOT EXISTS ledger_employments "
+            "(employment_id TEXT PRIMARY KEY, employee_id TEXT NOT NULL) WITHOUT ROWID"
+        )
+        c.execute(
+            "CREATE TABLE IF NOT EXISTS ledger_person_keys (key_id TEXT PRIMARY KEY, "
+            "employee_id TEXT UNIQUE, wrapped BLOB, created_at TEXT NOT NULL, erased_at TEXT)"
+        )
+
+    def max_position(self) -> int:
+        row = self.conn.execute("SELECT MAX(rowid) FROM stored_events").fetchone()
+        return int(row[0] or 0)
+
+    def read_rows(self, after: int, limit: int) -> list[tuple[int, bytes]]:
+        cur = self.conn.execute(
+            "SELECT rowid, state FROM stored_events WHERE rowid > ? ORDER BY rowid LIMIT ?",
+            (after, limit),
+        )
+        return cur.fetchall()
+
+    def read_full_rows(self, after: int, limit: int) -> list[tuple[int, str, int, str, bytes]]:
+        cur = self.conn.execute(
+            "SELECT rowid, originator_id, originator_version, topic, state FROM stored_events "
+            "WHERE rowid > ? ORDER BY rowid LIMIT ?",
+            (after, limit),
+        )
+        return cur.fetchall()
+
+    def read_chain(self, after: int, limit: int) -> list[tuple[int, bytes]]:
+        cur = self.conn.execute(
+            "SELECT position, chain_hash FROM ledger_chain WHERE position > ? "
+            "ORDER BY position LIMIT ?",
+            (after, limit),
+        )
+        return cur.fetchall()
+
+    def _select_in(self, sql: str, ids: Sequence[Any]) -> list[Any]:
+        out: list[Any] = []
+        for chunk in chunks(list(ids)):
+            marks = ",".join("?" * len(chunk))
+            out.extend(self.conn.execute(sql.format(marks=marks), list(chunk)).fetchall())
+        return out
+
+    def existing_event_ids(self, ids: Sequence[str]) -> set[str]:
+        rows = self._select_in(
+            "SELECT event_id FROM ledger_event_ids WHERE event_id IN ({marks})", ids
+        )
+        return {r[0] for r in rows}
+
+    def locate_events(self, ids: Sequence[str]) -> dict[str, str]:
+        rows = self._select_in(
+            "SELECT event_id, stream FROM ledger_event_ids WHERE event_id IN ({marks})", ids
+        )
+        return dict(rows)
+
+    def employment_owners(self, ids: Sequence[str]) -> dict[str, str]:
+        rows = self._select_in(
+            "SELECT employment_id, employee_id FROM ledger_employments "
+            "WHERE employment_id IN ({marks})",
+            ids,
+        )
+        return dict(rows)
+
+    def stream_rows(self, after: dict[UUID, int]) -> dict[UUID, list[tuple[int, bytes]]]:
+        """Events of many streams, each only after the given version (its snapshot)."""
+        rows: list[Any] = []
+        pairs = [(k.hex, v) for k, v in after.items()]
+        for chunk in chunks(pairs, 400):
+            values = ",".join(["(?,?)"] * len(chunk))
+            params = [x for pair in chunk for x in pair]
+            rows.extend(
+                self.conn.execute(
+                    f"WITH q(oid, v) AS (VALUES {values}) SELECT e.originator_id, "
+                    "e.originator_version, e.state FROM q JOIN stored_events e "
+                    "ON e.originator_id = q.oid AND e.originator_version > q.v",
+                    params,
+                ).fetchall()
+            )
+        return group_by_stream(rows, UUID)
+
+    def snapshots(self, ids: Sequence[UUID]) -> dict[UUID, tuple[int, bytes]]:
+        rows = self._select_in(
+            "SELECT originator_id, MAX(originator_version), state FROM stored_snapshots "
+            "WHERE originator_id IN ({marks}) GROUP BY originator_id",
+            [i.hex for i in ids],
+        )
+        return {UUID(oid): (v, bytes(s)) for oid, v, s in rows}
+
+    def _keys(self, where: str = "", ids: Sequence[str] | None = None) -> list[Any]:
+        query = f"SELECT {KEY_COLUMNS} FROM ledger_person_keys {where}"
+        try:
+            if ids is None:
+                return self.conn.execute(query).fetchall()
+            return self._select_in(query, ids)
+        except sqlite3.OperationalError as e:
+            if "no such table" in str(e):
+                return []  # a ledger from before sealing, opened read-only
+            raise
+
+    def key_rows(self, employee_ids: Iterable[str] | None = None) -> list[KeyRow]:
+        if employee_ids is None:
+            rows = self._keys()
+        else:
+            rows = self._keys("WHERE employee_id IN ({marks})", list(employee_ids))
+            rows += self._keys("WHERE key_id IN ({marks})", [LEDGER_KEY_ID])
+        return [key_row(r) for r in rows]
+
+    def key_rows_by_id(self, key_ids: Iterable[str]) -> list[KeyRow]:
+        return [key_row(r) for r in self._keys("WHERE key_id IN ({marks})", list(key_ids))]
+
+    def erased_employees(self) -> set[str]:
+        return {r[1] for r in self._keys("WHERE wrapped IS NULL")}
+
+    def save_snapshots(self, rows: Sequence[tuple[UUID, int, str, bytes]]) -> None:
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            self.conn.executemany(
+                "INSERT OR IGNORE INTO stored_snapshots VALUES (?,?,?,?)",
+                [(oid.hex, v, t, s) for oid, v, t, s in rows],
+            )
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+
+    def append(
+        self,
+        events: Iterable[NewEvent],
+        new_keys: Sequence[KeyRow] = (),
+        erasure: Erasure | None = None,
+    ) -> list[int]:
+        """Store events, their chain links and index rows in one transaction.
+
+        ``new_keys`` (read after the events are consumed: a rule-checking
+        generator adds to it) and ``erasure`` commit with the events or not at all.
+
+        `events` may be a generator that checks rules as it goes: rows are
+        written in chunks inside the open transaction, and anything it raises
+        rolls the whole transaction back.
+        """
+        c = self.conn
+        c.execute("BEGIN IMMEDIATE")  # take the write lock before reading the chain head
+        try:
+            first = self.max_position() + 1
+            row = c.execute(
+                "SELECT chain_hash FROM ledger_chain ORDER BY position DESC LIMIT 1"
+            ).fetchone()
+            prev = bytes(row[0]) if row else GENESIS
+            pos = first
+            for chunk in batched(events, 20_000):
+                event_rows = []
+                chain_rows = []
+                id_rows = []
+                employments = []
+                for e in chunk:
+                    oid = hex_id(e.originator_id)
+                    event_rows.append((pos, oid, e.version, e.topic, e.state))
+                    prev = link(prev, pos, oid, e.version, e.topic, e.state)
+                    chain_rows.append((pos, prev))
+                    id_rows.append((e.event_id, oid, e.stream))
+                    if e.employment is not None:
+                        employments.append(e.employment)
+                    pos += 1
+                c.executemany(
+                    "INSERT INTO stored_events (rowid, originator_id, originator_version, topic, "
+                    "state) VALUES (?,?,?,?,?)",
+                    event_rows,
+                )
+                c.executemany("INSERT INTO ledger_chain VALUES (?,?)", chain_rows)
+                c.executemany("INSERT INTO ledger_event_ids VALUES (?,?,?)", id_rows)
+                c.executemany("INSERT OR IGNORE INTO ledger_employments VALUES (?,?)", employments)
+            c.executemany(
+                "INSERT INTO ledger_person_keys VALUES (?,?,?,?,?)",
+                [(k.key_id, k.employee_id, k.wrapped, k.created_at, k.erased_at) for k in new_keys],
+            )
+            if erasure is not None:
+                c.execute(TOMBSTONE_SQL.replace("%s", "?"), erasure.tombstone_row())
+                c.execute(
+                    "DELETE FROM stored_snapshots WHERE originator_id = ?",
+                    (erasure.stream_id.hex,),
+                )
+            c.execute("COMMIT")
+            if erasure is not None:  # nor in the write-ahead log
+                self.key_left_in_log = not self._checkpoint()
+        except sqlite3.IntegrityError as e:
+            c.execute("ROLLBACK")
+            raise ConcurrentWrite(str(e)) from None
+        except BaseException:
+            if c.in_transaction:
+                c.execute("ROLLBACK")
+            raise
+        return list(range(first, pos))
+
+    def _checkpoint(self, attempts: int = 20) -> bool:
+        """Copy the log into the file and empty it; False if readers kept it busy."""
+        # the busy handler would make each attempt wait the full minute for readers
+        self.conn.execute("PRAGMA busy_timeout = 100")
+        try:
+            for _ in range(attempts):
+                busy = self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+                if not busy:
+                    return True
+                time.sleep(0.1)
+            return False
+        finally:
+            self.conn.execute("PRAGMA busy_timeout = 60000")
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def _open_read_only(path: str) -> sqlite3.Connection:
+    """Read-only, and on read-only media too (a WAL ledger then opens as immutable)."""
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None, timeout=60)
+        conn.execute("SELECT 1 FROM stored_events LIMIT 1").fetchall()
+        return conn
+    except sqlite3.OperationalError as e:
+        if "no such table" in str(e):
+            raise
+        conn = sqlite3.connect(
+            f"file:{path}?mode=ro&immutable=1", uri=True, isolation_level=None, timeout=60
+        )
+        conn.execute("SELECT 1 FROM stored_events LIMIT 1").fetchall()
+        return conn

@@ -1,0 +1,550 @@
+"""From stored rows to typed fact frames, in columns.
+
+The ``state`` column of ``stored_events`` is the JSON of one interchange line
+plus ``timestamp`` (the recorded time) and, for employment-scoped types, the
+resolved ``employee_id``. Rows are decoded page by page with one
+``str.json_decode`` over an explicit struct dtype (no Python per event), then
+split into five append-only fact frames, each with ``position`` (ledger
+position, which is recorded order) and ``recorded_at``:
+
+- ``employment``: hired, position_changed, transferred, salary_changed, terminated
+- ``sick``: sick days
+- ``leave``: leaves
+- ``hms``: HMS deviations and their closings
+- ``retraction``: retractions
+
+In the fact frames, ``position`` is always the *ledger* position; the job
+title of an employment is ``job_title`` (it becomes ``position`` again in the
+roster, as the interchange names it).
+
+Retractions are applied when reading, not when storing (``effective``), so
+the stored facts stay append-only and "what was known at T" stays answerable.
+"""
+
+from __future__ import annotations
+
+import io
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import Protocol
+
+import polars as pl
+
+from ledger.domain.errors import LedgerError
+from ledger.security.keys import KeyProblem, Keyring, KeyRow
+from ledger.security.sealing import LEDGER, LEDGER_FIELDS, PERSON, PERSON_FIELDS
+from projections.facts.schema import (
+    CERTIFICATE,
+    EMPLOYMENT_EVENT,
+    EMPLOYMENT_TYPE,
+    FROZEN_ROW_SCHEMA,
+    GENDER,
+    HMS_CATEGORY,
+    HMS_EVENT,
+    LEAVE_KIND,
+    RECORDED_AT,
+    make_schema,
+)
+
+PAGE_SIZE = 50_000
+READ_AHEAD = 2
+"""Raw pages read but not yet decoded, at most."""
+
+
+class RowSource(Protocol):
+    """The part of ``ledger.storage.store.EventStore`` the read side needs."""
+
+    def max_position(self) -> int: ...
+    def read_rows(self, after: int, limit: int) -> list[tuple[int, bytes]]: ...
+    def key_rows(self, employee_ids: Iterable[str] | None = None) -> list[KeyRow]: ...
+    def key_rows_by_id(self, key_ids: Iterable[str]) -> list[KeyRow]: ...
+    def erased_employees(self) -> set[str]: ...
+
+
+# The union of every field of every type, as stored. Unknown keys are ignored
+# by the decoder, missing keys decode to null.
+STATE_DTYPE = pl.Struct(
+    {
+        "type": pl.String,
+        "event_id": pl.String,
+        "timestamp": pl.Struct({"_data_": pl.String}),
+        "employee_id": pl.String,
+        "employment_id": pl.String,
+        "effective_date": pl.String,
+        "birth_date": pl.String,
+        "gender": pl.String,
+        "sector": pl.String,
+        "unit": pl.String,
+        "position": pl.String,
+        "employment_type": pl.String,
+        "position_pct": pl.Float64,
+        "annual_salary": pl.Float64,
+        "is_leader": pl.Boolean,
+        "reason": pl.String,
+        "start_date": pl.String,
+        "end_date": pl.String,
+        "kind": pl.String,
+        "paid": pl.Boolean,
+        "leave_pct": pl.Float64,
+        "welfare_reason": pl.String,
+        "certificate": pl.String,
+        "grade_pct": pl.Float64,
+        "deviation_id": pl.String,
+        "category": pl.String,
+        "severity": pl.Int64,
+        "measures": pl.String,
+        "target_event_id": pl.String,
+        "target_type": pl.String,
+        "sealed": pl.String,
+        "sealed_l": pl.String,
+        "sealed_stats": pl.String,
+    }
+)
+SEALED_COLUMNS: dict[str, list[str]] = {
+    PERSON: sorted({f for fs in PERSON_FIELDS.values() for f in fs} & set(STATE_DTYPE.to_schema())),
+    LEDGER: sorted({f for fs in LEDGER_FIELDS.values() for f in fs} & set(STATE_DTYPE.to_schema())),
+}
+SEALED_DTYPE = {
+    slot: pl.Struct({n: STATE_DTYPE.to_schema()[n] for n in names})
+    for slot, names in SEALED_COLUMNS.items()
+}
+
+EMPLOYMENT_SCHEMA = make_schema(
+    {
+        "position": pl.Int64,
+        "recorded_at": RECORDED_AT,
+        "event_id": pl.String,
+        "type": EMPLOYMENT_EVENT,
+        "employee_id": pl.String,
+        "employment_id": pl.String,
+        "effective_date": pl.Date,
+        "birth_date": pl.Date,
+        "gender": GENDER,
+        "sector": pl.String,
+        "unit": pl.String,
+        "job_title": pl.String,
+        "employment_type": EMPLOYMENT_TYPE,
+        "position_pct": pl.Float64,
+        "annual_salary": pl.Float64,
+        "is_leader": pl.Boolean,
+        "reason": pl.String,
+    }
+)
+SICK_SCHEMA = make_schema(
+    {
+        "position": pl.Int64,
+        "recorded_at": RECORDED_AT,
+        "event_id": pl.String,
+        "employee_id": pl.String,
+        "date": pl.Date,
+        "certificate": CERTIFICATE,
+        "grade_pct": pl.Float64,
+    }
+)
+LEAVE_SCHEMA = make_schema(
+    {
+        "position": pl.Int64,
+        "recorded_at": RECORDED_AT,
+        "event_id": pl.String,
+        "employee_id": pl.String,
+        "start_date": pl.Date,
+        "end_date": pl.Date,
+        "kind": LEAVE_KIND,
+        "paid": pl.Boolean,
+        "leave_pct": pl.Float64,
+        "welfare_reason": pl.String,
+    }
+)
+HMS_SCHEMA = make_schema(
+    {
+        "position": pl.Int64,
+        "recorded_at": RECORDED_AT,
+        "event_id": pl.String,
+        "type": HMS_EVENT,
+        "deviation_id": pl.String,
+        "date": pl.Date,
+        "sector": pl.String,
+        "unit": pl.String,
+        "category": HMS_CATEGORY,
+        "employee_id": pl.String,
+        "severity": pl.Int64,
+        "measures": pl.String,
+    }
+)
+RETRACTION_SCHEMA = make_schema(
+    {
+        "position": pl.Int64,
+        "recorded_at": RECORDED_AT,
+        "event_id": pl.String,
+        "target_event_id": pl.String,
+        "target_type": pl.String,
+        "reason": pl.String,
+    }
+)
+
+ERASURE_SCHEMA = make_schema(
+    {
+        "position": pl.Int64,
+        "recorded_at": RECORDED_AT,
+        "event_id": pl.String,
+        "employee_id": pl.String,
+    }
+)
+FROZEN_SCHEMA = make_schema(
+    {
+        "position": pl.Int64,
+        "recorded_at": RECORDED_AT,
+        "event_id": pl.String,
+        **FROZEN_ROW_SCHEMA,
+    }
+)
+
+
+@dataclass(frozen=True)
+class Facts:
+    """The five typed fact frames of a ledger (or of a slice of it)."""
+
+    employment: pl.DataFrame
+    sick: pl.DataFrame
+    leave: pl.DataFrame
+    hms: pl.DataFrame
+    retraction: pl.DataFrame
+    erasure: pl.DataFrame
+    """Erased persons (``hrledger erase``): their shreddable fields are unreadable."""
+    frozen: pl.DataFrame
+    """Erased persons' sickness contributions, kept so past KPIs stay as they were."""
+
+    @staticmethod
+    def empty() -> Facts:
+        return Facts(**{name: pl.DataFrame(schema=s) for name, s in SCHEMAS.items()})
+
+    def frames(self) -> dict[str, pl.DataFrame]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    def height(self) -> int:
+        return sum(df.height for df in self.frames().values())
+
+    def max_recorded_at(self) -> datetime | None:
+        stamps = [df["recorded_at"].max() for df in self.frames().values() if df.height]
+        found = [s for s in stamps if isinstance(s, datetime)]
+        return max(found) if found else None
+
+    def map(self, fn: Callable[[str, pl.DataFrame], pl.DataFrame]) -> Facts:
+        return Facts(**{name: fn(name, df) for name, df in self.frames().items()})
+
+
+SCHEMAS: dict[str, pl.Schema] = {
+    "employment": EMPLOYMENT_SCHEMA,
+    "sick": SICK_SCHEMA,
+    "leave": LEAVE_SCHEMA,
+    "hms": HMS_SCHEMA,
+    "retraction": RETRACTION_SCHEMA,
+    "erasure": ERASURE_SCHEMA,
+    "frozen": FROZEN_SCHEMA,
+}
+
+_TS_FORMAT = "%Y-%m-%dT%H:%M:%S%.f%:z"
+
+
+STATE_SCHEMA = pl.Schema({f.name: f.dtype for f in STATE_DTYPE.fields})
+
+
+def decode_rows(rows: Sequence[tuple[int, bytes]], ring: Keyring | None = None) -> Facts:
+    """Decode stored rows (position, state JSON bytes) into fact frames.
+
+    The states are joined into one NDJSON buffer and parsed by polars' parallel
+    NDJSON reader with an explicit schema (about 3× faster than
+    ``str.json_decode`` on one column); a state with a raw newline (not
+    produced by the ledger's compact encoder) falls back to ``str.json_decode``.
+    """
+    if not rows:
+        return Facts.empty()
+    positions, states = zip(*rows, strict=True)
+    pos = pl.Series("position", positions, dtype=pl.Int64)
+    try:
+        d = pl.read_ndjson(io.BytesIO(b"\n".join(states)), schema=STATE_SCHEMA)
+        if d.height != pos.len():
+            raise ValueError("row count differs")
+    except (pl.exceptions.ComputeError, ValueError):
+        d = (
+            pl.Series("state", states, dtype=pl.Binary)
+            .cast(pl.String)
+            .str.json_decode(STATE_DTYPE)
+            .struct.unnest()
+        )
+    return _split(unseal(d, ring).rename({"position": "job_title"}).with_columns(pos), ring)
+
+
+def decode_frame(raw: pl.DataFrame, ring: Keyring | None = None) -> Facts:
+    """Decode a frame with ``position`` (Int64) and ``state`` (Binary or String)."""
+    d = raw["state"].cast(pl.String).str.json_decode(STATE_DTYPE).struct.unnest()
+    d = unseal(d, ring).rename({"position": "job_title"})
+    return _split(d.with_columns(raw["position"].cast(pl.Int64)), ring)
+
+
+def _date(name: str) -> pl.Expr:
+    return pl.col(name).str.to_date("%Y-%m-%d")
+
+
+def unseal(d: pl.DataFrame, ring: Keyring | None) -> pl.DataFrame:
+    """Open the sealed fields of every row in place (null where the key was destroyed).
+
+    One decryption per sealed row (about 3 µs); the plain JSON of all rows
+    is then decoded column-wise like the clear fields.
+    """
+    for slot in (PERSON, LEDGER):
+        tokens = d[slot]
+        mask = tokens.is_not_null()
+        if not mask.any():
+            continue
+        if ring is None:
+            raise LedgerError("this ledger has sealed fields: open it with its keys")
+        idx = mask.arg_true()
+        plain = ring.open_many(
+            tokens.filter(mask).str.split_exact(":", 1).struct.unnest(),
+            d["event_id"].filter(mask).cast(pl.Binary).to_list(),
+        )
+        if None in plain:
+            lost = pl.Series(plain, dtype=pl.Binary).is_null()
+            ring.unopened.update(d["employee_id"].filter(mask).filter(lost).drop_nulls())
+        values = (
+            pl.Series(plain, dtype=pl.Binary).cast(pl.String).str.json_decode(SEALED_DTYPE[slot])
+        ).struct.unnest()
+        blank = pl.Series(dtype=pl.Null).extend_constant(None, d.height)
+        d = d.with_columns(
+            # a sealed value fills its field; a clear one (or none) stays as stored
+            pl.coalesce(blank.cast(d[n].dtype).scatter(idx, values[n]), d[n]).alias(n)
+            for n in SEALED_COLUMNS[slot]
+        )
+    return d
+
+
+def frozen_frame(rows: list[dict[str, object]]) -> pl.DataFrame:
+    """Contribution rows as stored (JSON: ISO dates and times) to ``FROZEN_ROW_SCHEMA``."""
+    raw = pl.DataFrame(rows, schema={n: pl.String for n in FROZEN_ROW_SCHEMA.names()}, strict=False)
+    return raw.select(
+        pl.col("known_from").str.to_datetime(_TS_FORMAT, time_zone="UTC", time_unit="us"),
+        "every",
+        "by",
+        _date("period_start"),
+        _date("period_end"),
+        "group",
+        *(
+            pl.col(n).cast(t)
+            for n, t in FROZEN_ROW_SCHEMA.items()
+            if n.startswith(("lost", "sick", "long"))
+        ),
+    )
+
+
+def _frozen_rows(d: pl.DataFrame, head: tuple[str, ...], ring: Keyring | None) -> pl.DataFrame:
+    """The contribution rows sealed into each ``statistics_frozen`` event."""
+    parts = []
+    for row in d.filter(pl.col("type") == "statistics_frozen").iter_rows(named=True):
+        if ring is None:
+            raise LedgerError("this ledger has sealed statistics: open it with its keys")
+        token = row["sealed_stats"]
+        content = ring.open(token, row["event_id"]) if token else None
+        rows = (content or {}).get("rows", [])
+        if rows:
+            frame = frozen_frame(rows)
+            parts.append(
+                frame.with_columns(pl.lit(row[h], dtype=FROZEN_SCHEMA[h]).alias(h) for h in head)
+            )
+    if not parts:
+        return pl.DataFrame(schema=FROZEN_SCHEMA)
+    return pl.concat(parts, how="diagonal").match_to_schema(FROZEN_SCHEMA)
+
+
+def _split(d: pl.DataFrame, ring: Keyring | None = None) -> Facts:
+    # all lines of one import share their recorded time: parse each distinct string once
+    ts = d["timestamp"].struct.field("_data_")
+    distinct = ts.unique()
+    parsed = distinct.str.to_datetime(_TS_FORMAT, time_zone="UTC", time_unit="us")
+    d = d.with_columns(
+        ts.replace_strict(distinct, parsed, return_dtype=RECORDED_AT).alias("recorded_at")
+    )
+    head = ("position", "recorded_at", "event_id")
+    t = pl.col("type")
+    employment = d.filter(t.is_in(EMPLOYMENT_EVENT.categories.to_list())).select(
+        *head,
+        t.cast(EMPLOYMENT_EVENT),
+        "employee_id",
+        "employment_id",
+        _date("effective_date"),
+        _date("birth_date"),
+        pl.col("gender").cast(GENDER),
+        "sector",
+        "unit",
+        "job_title",
+        pl.col("employment_type").cast(EMPLOYMENT_TYPE),
+        "position_pct",
+        "annual_salary",
+        "is_leader",
+        "reason",
+    )
+    # an erased person's sick days have no date left: they count only through `frozen`
+    sick = d.filter((t == "sick_day") & pl.col("effective_date").is_not_null()).select(
+        *head,
+        "employee_id",
+        _date("effective_date").alias("date"),
+        pl.col("certificate").cast(CERTIFICATE),
+        # self-certified days always have grade 100
+        pl.when(pl.col("certificate") == "self")
+        .then(100.0)
+        .otherwise(pl.col("grade_pct").fill_null(100.0))
+        .alias("grade_pct"),
+    )
+    leave = d.filter(t == "leave").select(
+        *head,
+        "employee_id",
+        _date("start_date"),
+        _date("end_date"),
+        pl.col("kind").cast(LEAVE_KIND),
+        "paid",
+        pl.col("leave_pct").fill_null(100.0),
+        "welfare_reason",
+    )
+    hms = d.filter(t.is_in(HMS_EVENT.categories.to_list())).select(
+        *head,
+        t.cast(HMS_EVENT),
+        "deviation_id",
+        _date("effective_date").alias("date"),
+        "sector",
+        "unit",
+        pl.col("category").cast(HMS_CATEGORY),
+        "employee_id",
+        "severity",
+        "measures",
+    )
+    retraction = d.filter(t == "retracted").select(
+        *head, "target_event_id", "target_type", "reason"
+    )
+    erasure = d.filter(t == "erased").select(*head, "employee_id")
+    frozen = _frozen_rows(d, head, ring) if (d["type"] == "statistics_frozen").any() else None
+    return Facts(
+        erasure=erasure.match_to_schema(ERASURE_SCHEMA),
+        frozen=pl.DataFrame(schema=FROZEN_SCHEMA) if frozen is None else frozen,
+        employment=employment.match_to_schema(EMPLOYMENT_SCHEMA),
+        sick=sick.match_to_schema(SICK_SCHEMA),
+        leave=leave.match_to_schema(LEAVE_SCHEMA),
+        hms=hms.match_to_schema(HMS_SCHEMA),
+        retraction=retraction.match_to_schema(RETRACTION_SCHEMA),
+    )
+
+
+def read_facts(
+    store: RowSource,
+    after: int = 0,
+    *,
+    upto: int | None = None,
+    page_size: int = PAGE_SIZE,
+) -> tuple[Facts, int]:
+    """Read and decode every row with ``after < position <= upto``.
+
+    Reading (Python, SQLite/psycopg) and decoding (polars, GIL released) overlap:
+    the main thread reads page n+1 while a worker decodes page n. Returns the
+    facts and the last position read (``after`` when nothing was read).
+    """
+    last = after
+    ring = Keyring.load(store, [])  # the ledger key; persons' keys page by page
+    ring.source = None  # the decoding thread must not use the store's connection
+    parts: list[Facts] = []
+    pending: deque[Future[Facts]] = deque()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        while upto is None or last < upto:
+            limit = page_size if upto is None else min(page_size, upto - last)
+            rows = store.read_rows(last, limit)
+            if not rows:
+                break
+            last = int(rows[-1][0])
+            ring.fetch_for(store, b"\n".join(bytes(r[1]) for r in rows))
+            pending.append(pool.submit(decode_rows, rows, ring))
+            # Opening sealed fields makes decoding slower than reading: without this
+            # back-pressure every raw page would wait in memory at once.
+            while len(pending) > READ_AHEAD:
+                parts.append(pending.popleft().result())
+            if len(rows) < limit:
+                break
+        parts.extend(f.result() for f in pending)
+    if ring.unopened:
+        lost = ring.unopened - store.erased_employees()
+        if lost:
+            raise KeyProblem(
+                f"sealed fields of {', '.join(sorted(lost)[:5])} cannot be opened: their key "
+                "is missing from ledger_person_keys but they were never erased. Restore that "
+                "table from a backup (docs/operations.md); nothing was read"
+            )
+    return forget_erased(concat(parts)), last
+
+
+def forget_erased(facts: Facts) -> Facts:
+    """Drop what pages decoded before an erasure (in the same read) still show in plain form.
+
+    A long read can open a person's sick days on one page while `hrledger
+    erase` commits before a later page: without this, they would count
+    beside their frozen share, and land in a stored projection.
+    """
+    if facts.erasure.height == 0:
+        return facts
+    gone = facts.erasure["employee_id"].implode()
+    return Facts(
+        **{
+            **facts.frames(),
+            "sick": facts.sick.filter(~pl.col("employee_id").is_in(gone)),
+            "leave": facts.leave.with_columns(
+                pl.when(pl.col("employee_id").is_in(gone))
+                .then(None)
+                .otherwise(pl.col("welfare_reason"))
+                .alias("welfare_reason")
+            ),
+        }
+    )
+
+
+def concat(parts: Iterable[Facts]) -> Facts:
+    parts = list(parts)
+    if not parts:
+        return Facts.empty()
+    if len(parts) == 1:
+        return parts[0]
+    return Facts(
+        **{name: pl.concat([getattr(p, name) for p in parts], how="vertical") for name in SCHEMAS}
+    )
+
+
+def _utc(ts: datetime) -> datetime:
+    if ts.tzinfo is None or ts.utcoffset() is None:
+        raise ValueError(f"known_at {ts.isoformat()} has no UTC offset; give e.g. +00:00")
+    return ts
+
+
+def effective(facts: Facts, known_at: datetime | None = None) -> Facts:
+    """The facts as known at ``known_at`` (all when None), retractions applied.
+
+    A row counts when it was recorded at or before ``known_at``; a retraction
+    recorded at or before ``known_at`` removes its target (the target "never
+    happened" from then on). A retraction that is itself retracted does not
+    apply (the write side refuses that today, the read side is ready for it).
+    One sick day per person and date is guaranteed by the write side
+    (``ledger.domain.rules.sick_leave``); for other data use ``timeline.sick_days``.
+    """
+    if known_at is not None:
+        ts = _utc(known_at)
+        # a frozen contribution counts from when its underlying facts were known
+        facts = facts.map(
+            lambda name, df: df.filter(
+                pl.col("known_from" if name == "frozen" else "recorded_at") <= ts
+            )
+        )
+    r = facts.retraction
+    if r.height == 0:
+        return facts
+    live = r.join(r.select(pl.col("target_event_id").alias("event_id")), on="event_id", how="anti")
+    targets = live.select(pl.col("target_event_id").alias("event_id")).unique()
+    return facts.map(
+        lambda name, df: df if name == "retraction" else df.join(targets, on="event_id", how="anti")
+    )
