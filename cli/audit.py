@@ -13,7 +13,7 @@ import argparse
 import json
 from typing import Any
 
-from cli.main import iso_date, iso_timestamp
+from cli.args import add_grouping, iso_date, iso_timestamp
 from ledger.domain.errors import LedgerError
 
 
@@ -34,8 +34,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     p.add_argument("--on", type=iso_date, help="one day (KPIs of that day, and the roster)")
     p.add_argument("--from", dest="date_from", type=iso_date, help="first day of the period")
     p.add_argument("--to", dest="date_to", type=iso_date, help="last day of the period")
-    p.add_argument("--every", choices=["month", "quarter", "year"], default="month")
-    p.add_argument("--by", choices=["sector", "unit", "gender", "age_band"])
+    add_grouping(p, every_default="month")
     p.add_argument("--format", choices=["table", "json"], default="table")
     p.set_defaults(handler=cmd_diff)
 

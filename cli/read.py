@@ -1,36 +1,25 @@
 """Read-side commands of `hrledger`: roster, kpi, report equality, export tables.
 
-``cli.main`` calls ``register(subparsers)``; each command's handler is set
-as ``handler`` and receives ``args.db`` (URL or None → ``ledger.storage.store.default_url()``).
-``export kpi|roster|sick-days|employments`` is parsed by ``cli.main`` and
-lands in ``export_table``. Bad user input raises ``SystemExit(message)``.
-
-Formats: ``table`` (rounded, for people), ``csv``, ``json`` (one array of
-objects), ``parquet`` (with ``hrledger.schema_version`` in its metadata);
-json/csv/parquet are never rounded.
+``cli.main`` calls ``register(subparsers)``; each handler receives ``args.db``
+(a URL, or None for ``$HRLEDGER_DB``). ``export kpi|roster|sick-days|…`` is
+parsed by ``cli.export`` and lands in ``export_table``. Bad user input raises
+``SystemExit(message)``; output formats are ``cli.output``'s.
 """
 
 from __future__ import annotations
 
 import argparse
-import io
-import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import polars as pl
+from cli.args import add_grouping, iso_date, iso_timestamp
+from cli.output import FORMATS, emit, write_frame
 
-from cli.main import iso_date, iso_timestamp
-from projections.facts.schema import (
-    BY_CHOICES,
-    EVERY_CHOICES,
-    EXPORT_SCHEMA_VERSION,
-    SCHEMA_VERSION_KEY,
-)
+if TYPE_CHECKING:
+    import polars as pl
 
-FORMATS = ("table", "csv", "json", "parquet")
-TABLE_DECIMALS = 2
+__all__ = ["export_table", "register", "write_frame"]
 
 
 def _common(p: argparse.ArgumentParser, formats: tuple[str, ...] = FORMATS) -> None:
@@ -49,8 +38,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     p = subparsers.add_parser("kpi", help="KPI series (sickness, FTE, full-time, pay, HMS ...)")
     p.add_argument("--from", dest="date_from", type=iso_date, required=True)
     p.add_argument("--to", dest="date_to", type=iso_date, required=True)
-    p.add_argument("--every", choices=EVERY_CHOICES, required=True)
-    p.add_argument("--by", choices=BY_CHOICES)
+    add_grouping(p, required=True)
     p.add_argument("--targets", help="municipality (sandnes, utsira) or a targets JSON file")
     _common(p, (*FORMATS, "summary"))
     p.set_defaults(handler=cmd_kpi)
@@ -66,48 +54,6 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     )
     _common(q)
     q.set_defaults(handler=cmd_equality)
-
-
-# ------------------------------------------------------------------ output
-def _rounded(df: pl.DataFrame) -> pl.DataFrame:
-    return df.with_columns(pl.col(pl.Float64, pl.Float32).round(TABLE_DECIMALS))
-
-
-def write_frame(df: pl.DataFrame, fmt: str, out: str | None) -> None:
-    """Write ``df`` as ``fmt`` to ``out`` (a path) or standard output."""
-    if fmt == "table":
-        with pl.Config(
-            tbl_rows=-1,
-            tbl_cols=-1,
-            tbl_width_chars=10_000,
-            tbl_hide_dataframe_shape=True,
-            tbl_hide_column_data_types=True,
-            float_precision=TABLE_DECIMALS,
-        ):
-            text = str(_rounded(df)) + "\n"
-        _emit(text.encode(), out)
-    elif fmt == "csv":
-        _emit(df.write_csv().encode(), out)
-    elif fmt == "json":
-        rows = df.with_columns(pl.col(pl.Date).cast(pl.String)).to_dicts()
-        _emit((json.dumps(rows, default=str, ensure_ascii=False) + "\n").encode(), out)
-    elif fmt == "parquet":
-        buf = io.BytesIO()
-        df.write_parquet(buf, metadata={SCHEMA_VERSION_KEY: EXPORT_SCHEMA_VERSION})
-        _emit(buf.getvalue(), out)
-    else:
-        raise SystemExit(f"unknown format {fmt!r}: choose {', '.join(FORMATS)}")
-
-
-def _emit(data: bytes, out: str | None) -> None:
-    if out:
-        path = Path(out)
-        if not path.parent.exists():
-            raise SystemExit(f"folder {path.parent} does not exist")
-        path.write_bytes(data)
-    else:
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
 
 
 # ---------------------------------------------------------------- commands
@@ -145,7 +91,7 @@ def cmd_kpi(args: argparse.Namespace) -> int:
             raise SystemExit("--format summary shows the whole municipality; drop --by")
         from projections.reports.summary import summary_table
 
-        _emit(summary_table(df).encode(), args.out)
+        emit(summary_table(df).encode(), args.out)
         return 0
     write_frame(df, args.format, args.out)
     return 0

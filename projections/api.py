@@ -21,8 +21,9 @@ import polars as pl
 from projections.facts.schema import make_schema
 from projections.facts.source import PAGE_SIZE, Facts, RowSource, effective, read_facts
 from projections.facts.store import FactStore, Manifest, default_directory, fingerprint, merge
-from projections.facts.timeline import Every, employment_intervals, workday_calendar
+from projections.facts.timeline import employment_intervals, workday_calendar
 from projections.kpi import kpi_series
+from projections.periods import Every
 from projections.reports.equality import equality_report
 from projections.reports.roster import roster
 from projections.targets import Targets, load_targets

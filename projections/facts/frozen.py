@@ -27,11 +27,11 @@ from ledger.services.erasure import ErasureResult, erase, erasure_check
 from ledger.services.recording import Ledger
 from projections.facts.schema import FROZEN_ROW_SCHEMA, LOST_COLUMNS, OCCURRENCE_COLUMNS
 from projections.facts.source import Facts, decode_rows, effective
-from projections.facts.timeline import Every
 from projections.kpi.context import KEYS, build_context
+from projections.periods import BY_CHOICES, EVERY_CHOICES, Every
 
-EVERY: tuple[Every, ...] = ("month", "quarter", "year")
-BY: tuple[str | None, ...] = (None, "sector", "unit", "gender", "age_band")
+EVERY: tuple[Every, ...] = EVERY_CHOICES
+BY: tuple[str | None, ...] = (None, *BY_CHOICES)
 LOST = LOST_COLUMNS
 OCCURRENCES = OCCURRENCE_COLUMNS
 VALUES = (*LOST, *OCCURRENCES)

@@ -48,11 +48,6 @@ FROZEN_ROW_SCHEMA = make_schema(
 """An erased person's contribution to the sickness sums of one calendar period and group,
 as a change from what was known before ``known_from`` (so ``--known-at`` stays exact)."""
 
-EXPORT_SCHEMA_VERSION: Final = "1.0"
-SCHEMA_VERSION_KEY: Final = "hrledger.schema_version"
-
-BY_CHOICES: Final = ("sector", "unit", "gender", "age_band")
-EVERY_CHOICES: Final = ("month", "quarter", "year")
 
 GENDER = pl.Enum(["F", "M"])
 EMPLOYMENT_TYPE = pl.Enum(["permanent", "temporary", "apprentice"])

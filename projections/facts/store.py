@@ -43,8 +43,8 @@ from typing import Any
 
 import polars as pl
 
-from projections.facts.schema import EXPORT_SCHEMA_VERSION
 from projections.facts.source import SCHEMAS, Facts, RowSource, concat
+from projections.periods import EXPORT_SCHEMA_VERSION
 
 MANIFEST = "manifest.json"
 FORMAT = 1

@@ -11,14 +11,12 @@ is recorded in June with effect from 1 May lands in May.
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Literal
 
 import polars as pl
 
 from ledger.domain.calendar import holidays_between
 from projections.facts.schema import AGE_BAND, make_schema
-
-Every = Literal["month", "quarter", "year"]
+from projections.periods import Every
 
 OPEN_END = date(9999, 12, 31)
 """valid_to of an employment that has not ended."""

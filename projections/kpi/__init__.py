@@ -11,9 +11,8 @@ from datetime import date
 
 import polars as pl
 
-from projections.facts.schema import BY_CHOICES, kpi_schema
+from projections.facts.schema import kpi_schema
 from projections.facts.source import Facts
-from projections.facts.timeline import Every
 from projections.kpi.context import KEYS, KpiContext, build_context
 from projections.kpi.flows import flows
 from projections.kpi.hms import hms
@@ -21,6 +20,7 @@ from projections.kpi.parental import parental
 from projections.kpi.pay import pay
 from projections.kpi.sickness import agreed_and_lost, duration_bands, rates
 from projections.kpi.workforce import workforce
+from projections.periods import BY_CHOICES, EVERY_CHOICES, Every
 from projections.targets import Targets, load_targets
 
 __all__ = ["KpiContext", "build_context", "kpi_from_context", "kpi_series"]
@@ -38,8 +38,8 @@ def kpi_series(
     """KPI series over [start, end] from *effective* facts (see ``source.effective``)."""
     if by is not None and by not in BY_CHOICES:
         raise ValueError(f"--by {by!r}: choose one of {', '.join(BY_CHOICES)}")
-    if every not in ("month", "quarter", "year"):
-        raise ValueError(f"--every {every!r}: choose month, quarter or year")
+    if every not in EVERY_CHOICES:
+        raise ValueError(f"--every {every!r}: choose {', '.join(EVERY_CHOICES)}")
     ctx = build_context(facts, start, end, every, by, intervals)
     return kpi_from_context(ctx, targets or load_targets())
 

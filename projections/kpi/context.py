@@ -9,13 +9,13 @@ import polars as pl
 
 from projections.facts.source import Facts
 from projections.facts.timeline import (
-    Every,
     day_index,
     employment_intervals,
     group_expr,
     periods,
     workday_calendar,
 )
+from projections.periods import Every
 
 KEYS = ["period", "_g"]
 """Every KPI family returns one row per period and group (``_g``, the `--by` value)."""

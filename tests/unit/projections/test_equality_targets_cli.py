@@ -12,8 +12,8 @@ import polars as pl
 import pytest
 
 from cli import read as cli
-from projections.facts.schema import EXPORT_SCHEMA_VERSION, SCHEMA_VERSION_KEY
 from projections.facts.source import effective
+from projections.periods import EXPORT_SCHEMA_VERSION, SCHEMA_VERSION_KEY
 from projections.reports.equality import equality_report, suppress_small
 from projections.targets import load_targets
 

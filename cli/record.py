@@ -1,0 +1,59 @@
+"""`hrledger import` and `hrledger generate`: facts into the ledger, synthetic or real."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from cli.args import POLICY_HELP
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    from ledger.services.interchange import import_file
+    from ledger.services.recording import Ledger
+
+    ledger = Ledger(args.db, policy=args.policy)
+    try:
+        result = import_file(ledger, Path(args.file), progress=args.progress)
+    finally:
+        ledger.close()
+    note = f" ({result.already_stored} already stored)" if result.already_stored else ""
+    span = f", positions {result.positions[0]}–{result.positions[1]}" if result.positions else ""
+    print(f"stored {result.stored} events{note}{span}")
+    return 0
+
+
+def _cmd_generate(args: argparse.Namespace) -> int:
+    from ledger.synthetic import generate
+
+    n = generate(
+        args.preset,
+        args.year_from,
+        args.year_to,
+        seed=args.seed,
+        scale=args.scale,
+        out=Path(args.out),
+        progress=sys.stderr.isatty() or args.progress,
+    )
+    print(f"wrote {n} events to {args.out}")
+    return 0
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("import", help="import a JSON Lines file, all or nothing")
+    p.add_argument("file")
+    p.add_argument("--policy", help=POLICY_HELP)
+    p.add_argument("--progress", action="store_true", help="show a progress bar")
+    p.set_defaults(handler=_cmd_import)
+
+    p = sub.add_parser("generate", help="write a synthetic municipality as JSON Lines")
+    p.add_argument("--preset", required=True, choices=["utsira", "sandnes"])
+    p.add_argument("--from", dest="year_from", type=int, required=True)
+    p.add_argument("--to", dest="year_to", type=int, required=True)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--scale", type=float, default=1.0)
+    p.add_argument("--out", required=True)
+    p.add_argument("--progress", action="store_true")
+    p.set_defaults(handler=_cmd_generate)
