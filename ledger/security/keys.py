@@ -269,3 +269,42 @@ class Keyring:
             aes = AESGCM(dek)
         self._open[kid] = aes
         return aes
+
+
+# ------------------------------------------------------------ rotating the master key
+def master_key_from_file(path: str, origin: str) -> bytes:
+    """A master key read from a file that only its owner may read.
+
+    A key file others can read is refused rather than used: the new master
+    key of a rotation would otherwise start its life already exposed.
+    """
+    file = Path(path)
+    try:
+        mode = file.stat().st_mode
+        text = file.read_text(encoding="ascii")
+    except OSError as e:
+        raise KeyProblem(f"{origin} {path} cannot be read ({e.strerror})") from None
+    except UnicodeDecodeError:
+        raise KeyProblem(
+            f"{origin} {path} is not 64 hexadecimal characters; {HOW_TO_MAKE}"
+        ) from None
+    if mode & 0o077:
+        raise KeyProblem(
+            f"{origin} {path} can be read by other users (mode {mode & 0o777:o}); "
+            f"`chmod 600 {path}` first, and check who may have copied it"
+        )
+    return _parse_master(text, f"{origin} {path}")
+
+
+def wrap_data_key(master: bytes, key_id: str, dek: bytes) -> bytes:
+    """``nonce ‖ AES-GCM(master, dek)`` with the key id as associated data (a fresh nonce)."""
+    nonce = os.urandom(NONCE)
+    return nonce + AESGCM(master).encrypt(nonce, dek, key_id.encode())
+
+
+def unwrap_data_key(master: bytes, key_id: str, wrapped: bytes) -> bytes | None:
+    """The data key, or None when this master key did not wrap it."""
+    try:
+        return AESGCM(master).decrypt(wrapped[:NONCE], wrapped[NONCE:], key_id.encode())
+    except InvalidTag:
+        return None

@@ -27,6 +27,7 @@ from ledger.storage.port import (
     ConcurrentWrite,
     Erasure,
     NewEvent,
+    Rewrap,
     batched,
     chunks,
     group_by_stream,
@@ -364,6 +365,37 @@ class PostgresStore:
             )
         written.extend(positions)
         return prev
+
+    def rewrap_keys(self, rewrap: Rewrap, chunk_size: int = 500) -> int:
+        """A master key rotation in one transaction (see the port).
+
+        It takes the writers' advisory lock, so no append (an import, an
+        erasure) can add or destroy a key under the old master key meanwhile.
+        """
+        keys = self._t("ledger_person_keys")
+        changed = 0
+        with self.conn.transaction(), self.conn.cursor() as cur:
+            cur.execute("SET LOCAL lock_timeout = '60s'")
+            cur.execute(
+                "SELECT pg_advisory_xact_lock(hashtext(%s))", (f"hrledger-append:{self.schema}",)
+            )
+            found = cur.execute(
+                sql.SQL(
+                    f"SELECT {KEY_COLUMNS} FROM {{}} WHERE wrapped IS NOT NULL "
+                    "ORDER BY key_id FOR UPDATE"
+                ).format(keys)
+            ).fetchall()
+            rows = [key_row(r) for r in found]
+            for chunk in chunks(rows, chunk_size):
+                updates = rewrap(chunk)
+                cur.executemany(
+                    sql.SQL(
+                        "UPDATE {} SET wrapped = %s WHERE key_id = %s AND wrapped IS NOT NULL"
+                    ).format(keys),
+                    [(wrapped, kid) for kid, wrapped in updates],
+                )
+                changed += len(updates)
+        return changed
 
     def close(self) -> None:
         self.conn.close()
