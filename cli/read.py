@@ -40,6 +40,12 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     p.add_argument("--to", dest="date_to", type=iso_date, required=True)
     add_grouping(p, required=True)
     p.add_argument("--targets", help="municipality (sandnes, utsira) or a targets JSON file")
+    p.add_argument(
+        "--publish",
+        action="store_true",
+        help="for publication: suppress cells of fewer than 5 persons, and the cells that would "
+        "give them away (docs/privacy.md)",
+    )
     _common(p, (*FORMATS, "summary"))
     p.set_defaults(handler=cmd_kpi)
 
@@ -87,12 +93,18 @@ def _kpi(args: argparse.Namespace) -> pl.DataFrame:
 def cmd_kpi(args: argparse.Namespace) -> int:
     df = _kpi(args)
     if args.format == "summary":  # headline KPIs against targets, for people
+        if args.publish:
+            raise SystemExit("--publish makes a table to publish; drop --format summary")
         if args.by:
             raise SystemExit("--format summary shows the whole municipality; drop --by")
         from projections.reports.summary import summary_table
 
         emit(summary_table(df).encode(), args.out)
         return 0
+    if args.publish:
+        from projections.reports.privacy import suppress_for_publication
+
+        df = suppress_for_publication(df, by=args.by)
     write_frame(df, args.format, args.out)
     return 0
 

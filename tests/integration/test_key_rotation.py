@@ -369,7 +369,5 @@ def test_key_rows_are_not_left_in_plain_sight_of_the_old_key_in_the_sqlite_file(
     finally:
         store.close()
     path = sqlite_url.removeprefix("sqlite:///")
-    stored = b"".join(
-        Path(p).read_bytes() for p in (path, path + "-wal") if os.path.exists(p)
-    )
+    stored = b"".join(Path(p).read_bytes() for p in (path, path + "-wal") if os.path.exists(p))
     assert all(r.wrapped is not None and r.wrapped not in stored for r in old_rows)
