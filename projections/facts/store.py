@@ -55,7 +55,7 @@ from urllib.parse import urlsplit, urlunsplit
 import polars as pl
 
 from ledger.security.keys import HOW_TO_MAKE, KeyProblem, master_key
-from ledger.security.sealed_files import FileSealer
+from ledger.security.sealed_files import FileSealer, SealedFileError
 from projections.facts.source import SCHEMAS, Facts, RowSource, concat
 from projections.periods import EXPORT_SCHEMA_VERSION
 
@@ -210,7 +210,13 @@ class FactStore:
 
     def read_segment(self, fname: str, sealer: FileSealer | None = None) -> pl.DataFrame:
         """One segment file, opened (needs the master key)."""
-        plain = (sealer or self.sealer()).open((self.dir / fname).read_bytes(), fname)
+        try:
+            plain = (sealer or self.sealer()).open((self.dir / fname).read_bytes(), fname)
+        except SealedFileError as e:
+            raise SealedFileError(
+                f"projection folder {self.dir}: {e}. It is a cache: delete the folder and it is "
+                "rebuilt from the ledger"
+            ) from None
         return pl.read_parquet(io.BytesIO(plain))
 
     def _write_segment(self, name: str, df: pl.DataFrame, seq: int) -> str:

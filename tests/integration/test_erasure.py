@@ -20,6 +20,7 @@ import orjson
 import polars as pl
 import psycopg
 import pytest
+from polars.testing import assert_frame_equal
 from psycopg import sql
 
 from cli.main import main
@@ -163,6 +164,66 @@ def test_a_period_cut_mid_month_gets_no_frozen_share(kari: str) -> None:
         cut = p.kpi(date(2021, 3, 1), date(2021, 3, 15), "month")
 
     assert cut["lost_workdays"][0] == pytest.approx(1.0)  # only Ola's day: documented limit
+
+
+def _same_frame(got: pl.DataFrame, expected: pl.DataFrame, name: str) -> None:
+    try:
+        assert_frame_equal(got, expected)
+    except AssertionError as e:
+        raise AssertionError(f"{name}: {e}") from None
+
+
+def _every_kpi(p: Any, known_at: datetime | None = None) -> dict[str, pl.DataFrame]:
+    return {
+        f"{every}/{by}": p.kpi(date(2021, 1, 1), date(2022, 12, 31), every, by, known_at=known_at)
+        for every in ("month", "quarter", "year")
+        for by in (None, "sector", "unit", "gender", "age_band")
+    }
+
+
+@pytest.mark.parametrize("persist", [True, False], ids=["stored", "in memory"])
+def test_an_erasure_updates_the_projection_in_place_as_a_rebuild_would(
+    kari: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, persist: bool
+) -> None:
+    """No rebuild from zero: the person's rows leave, the frozen share comes in, and the
+    result is exactly what a projection built from nothing after the erasure holds."""
+    folder = tmp_path / "projection"
+    with open_projection(kari, directory=folder, persist=persist) as p:
+        p.kpi(date(2021, 1, 1), date(2022, 12, 31), "month", "unit")  # warm, as in a notebook
+        position = p.position
+        employment_files = FactStore(folder).manifest().segments["employment"] if persist else []
+        reads: list[int] = []
+        read = p.store.read_rows
+
+        def spy(after: int, limit: int) -> list[tuple[int, bytes]]:
+            reads.append(after)
+            return read(after, limit)
+
+        monkeypatch.setattr(p.store, "read_rows", spy)
+        _erase(kari)
+        in_place = _every_kpi(p)
+        in_place_then = _every_kpi(p, known_at=BETWEEN)
+        facts = p.raw_facts()
+
+    assert min(reads) >= position - 1  # the checkpoint's own row, then the two new ones
+    assert p.position == position + 2
+    if persist:  # only the tables that held Kari's opened fields were written again
+        kept = FactStore(folder).manifest().segments
+        assert kept["employment"] == employment_files
+        assert _stored_sick_days(folder, "E1") == 0
+    assert facts.sick.filter(pl.col("employee_id") == "E1").height == 0
+    assert facts.frozen.height > 0
+    assert facts.leave["welfare_reason"].null_count() == facts.leave.height
+    assert facts.retraction["reason"].to_list() == [None]  # k2's reason was sealed with her key
+    with open_projection(kari, directory=tmp_path / "rebuilt") as full:
+        for name, frame in full.raw_facts().frames().items():
+            _same_frame(getattr(facts, name), frame, name)
+        for expected, got in ((_every_kpi(full), in_place),
+                              (_every_kpi(full, BETWEEN), in_place_then)):  # fmt: skip
+            for name, frame in expected.items():
+                _same_frame(got[name], frame, name)
+    if persist:  # and a process that opens the updated folder sees the same
+        _assert_same(in_place, _all_kpis(kari, folder))
 
 
 # ----------------------------------------------------------- what is readable
