@@ -62,10 +62,15 @@ NOT_NATIONAL: dict[str, str] = {
 """KPI columns left out of the national table, and why."""
 
 
-def national_kpi_sql(source: str, by: str | None = None) -> str:
-    """A SELECT over the exported KPI tables at ``source`` (a Parquet path or glob, Hive
-    partitions such as ``municipality=0301/`` allowed) giving one national row per period
-    (and ``by`` group): ``municipalities`` that reported, the sums, the recomputed ratios."""
+def national_kpi_sql(source: str, by: str | None = None, *, table: bool = False) -> str:
+    """A SELECT giving one national row per period (and ``by`` group): how many
+    ``municipalities`` reported, the sums, the recomputed ratios.
+
+    ``source``: the exported KPI tables as a Parquet path or glob with a Hive
+    partition ``municipality=<number>/`` (DuckDB's ``read_parquet``); with
+    ``table=True``, the name of a table or view holding them (Spark SQL:
+    ``spark.read.parquet(root).createOrReplaceTempView("kpi")``).
+    """
     if by is not None and by not in BY_CHOICES:
         raise ValueError(f"--by {by!r}: choose one of {', '.join(BY_CHOICES)}")
     keys = ["period_start", "period_end", *([by] if by else [])]
@@ -80,10 +85,16 @@ def national_kpi_sql(source: str, by: str | None = None) -> str:
         *(f"{expr} AS {n}" for n, expr in RATIOS.items()),
         *weighted,
     ]
-    quoted = source.replace("'", "''")
+    if table:
+        if not source.replace("_", "").replace(".", "").isalnum():
+            raise ValueError(f"table {source!r}: a plain (schema.)name, please")
+        relation = source
+    else:
+        quoted = source.replace("'", "''")
+        relation = f"read_parquet('{quoted}', hive_partitioning = true, union_by_name = true)"
     return (
         "SELECT\n    "
         + ",\n    ".join(columns)
-        + f"\nFROM read_parquet('{quoted}', hive_partitioning = true, union_by_name = true)"
+        + f"\nFROM {relation}"
         + f"\nGROUP BY {', '.join(keys)}\nORDER BY {', '.join(keys)}"
     )

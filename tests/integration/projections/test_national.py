@@ -145,6 +145,19 @@ def test_one_municipality_alone_gets_back_its_own_ratios(exports: Path) -> None:
         assert diff is None or diff < 1e-9, (name, diff)  # type: ignore[operator]
 
 
+def test_the_same_query_runs_on_a_table_as_spark_would_read_it(exports: Path) -> None:
+    con = duckdb.connect()
+    con.execute(
+        f"CREATE VIEW kpi AS SELECT * FROM read_parquet('{exports}/by=sector/*/kpi.parquet', "
+        "hive_partitioning = true)"
+    )
+    from_view = con.sql(national_kpi_sql("kpi", "sector", table=True)).pl()
+
+    assert from_view.equals(_national(exports, "sector"))
+    with pytest.raises(ValueError, match="plain"):
+        national_kpi_sql("kpi; DROP TABLE x", table=True)
+
+
 def test_every_kpi_column_has_a_national_rule() -> None:
     ruled = {*ADDITIVE, *RATIOS, *WEIGHTED, *NOT_NATIONAL}
     columns = set(kpi_schema(None).names()) - set(KEYS)
