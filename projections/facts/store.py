@@ -179,6 +179,8 @@ class FactStore:
     @contextlib.contextmanager
     def locked(self, exclusive: bool = True) -> Iterator[None]:
         fd = os.open(self.dir / ".lock", os.O_RDWR | os.O_CREAT, PRIVATE_FILE)
+        with contextlib.suppress(OSError):
+            os.fchmod(fd, PRIVATE_FILE)  # a lock file made before sealing (0644)
         with os.fdopen(fd, "r+b") as fh:
             fcntl.flock(fh, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
             try:

@@ -182,6 +182,7 @@ def test_a_clear_projection_from_before_sealing_is_replaced(
         clear = p.raw_facts().sick
     folder.mkdir(mode=0o755)
     folder.chmod(0o755)
+    (folder / ".lock").touch(mode=0o644)
     clear.write_parquet(folder / "sick-00000005-0a1b2c3d.parquet")
     (folder / MANIFEST).write_text(
         json.dumps({"format": 1, "position": 5, "fingerprint": None,
@@ -193,6 +194,7 @@ def test_a_clear_projection_from_before_sealing_is_replaced(
 
     assert not list(folder.glob("*.parquet"))
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert {stat.S_IMODE(p.stat().st_mode) for p in folder.iterdir()} == {0o600}
     assert _found(_all_bytes(folder)) == set()
 
 
