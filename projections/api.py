@@ -123,9 +123,13 @@ class Projection:
                 # key has proved it opens the ledger, so a wrong key destroys nothing.
                 Keyring.load(self.store, []).check_master()
                 m = self._reset()
-            elif m.position != self._manifest.position:
-                self._facts = self.files.load(m)  # another process moved it meanwhile
-                self._cache = None
+            else:
+                # The files open with this key, but after a rotation the old key still does:
+                # it must also open the ledger's keys, or the cache would outlive the rotation.
+                Keyring.load(self.store, []).check_master()
+                if m.position != self._manifest.position:
+                    self._facts = self.files.load(m)  # another process moved it meanwhile
+                    self._cache = None
             if m.position and (
                 m.position > self.store.max_position()
                 or fingerprint(self.store, m.position) != m.fingerprint

@@ -371,3 +371,23 @@ def test_key_rows_are_not_left_in_plain_sight_of_the_old_key_in_the_sqlite_file(
     path = sqlite_url.removeprefix("sqlite:///")
     stored = b"".join(Path(p).read_bytes() for p in (path, path + "-wal") if os.path.exists(p))
     assert all(r.wrapped is not None and r.wrapped not in stored for r in old_rows)
+
+
+def test_a_stored_projection_folder_is_rebuilt_with_the_new_key(
+    utsira: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "projection"
+    with open_projection(utsira, directory=folder) as p:
+        before = p.kpi(date(2021, 1, 1), date(2022, 12, 31), "year")["lost_workdays"].to_list()
+    store = open_store(utsira)
+    try:
+        rotate_master_key(store, OLD, NEW)
+    finally:
+        store.close()
+
+    with pytest.raises(LedgerError, match="master key does not open"):
+        open_projection(utsira, directory=folder)  # the old key reads nothing any more
+    _use(monkeypatch, NEW)
+    with open_projection(utsira, directory=folder) as p:
+        after = p.kpi(date(2021, 1, 1), date(2022, 12, 31), "year")["lost_workdays"].to_list()
+    assert after == before == [3.0, 0.5]
