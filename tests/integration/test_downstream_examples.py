@@ -13,11 +13,13 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -87,47 +89,79 @@ def test_follow_log_shows_an_erased_persons_sick_days_as_erased(
     assert nonzero(state["sick_days_by_month"]) == {"[erased]": 2, "2022-02": 1}
 
 
-# ------------------------------------------------------- the library's runner
+# ------------------------------------------- the eventsourcing library's own machinery
+class View:
+    """Where the library example keeps its view: a PostgreSQL schema or an SQLite file."""
+
+    def __init__(self, ledger_url: str, tmp_path: Path) -> None:
+        self.ledger_url = ledger_url
+        if ledger_url.startswith("sqlite:"):
+            self.where = str(tmp_path / "consumer-view.sqlite")
+        else:
+            self.where = f"v_{uuid.uuid4().hex[:12]}"
+
+    def rows(self, query: str) -> list[tuple[Any, ...]]:
+        if self.ledger_url.startswith("sqlite:"):
+            if not Path(self.where).exists():
+                return []
+            with closing(sqlite3.connect(self.where)) as conn:
+                try:
+                    return conn.execute(query.format("main")).fetchall()
+                except sqlite3.OperationalError:
+                    return []  # no table yet
+        with psycopg.connect(self.ledger_url.split("?")[0], autocommit=True) as conn:
+            try:
+                return conn.execute(sql.SQL(query).format(sql.Identifier(self.where))).fetchall()
+            except psycopg.errors.UndefinedTable:
+                return []
+
+    def handled(self) -> list[tuple[Any, ...]]:
+        return self.rows("SELECT position, type FROM {}.handled_events ORDER BY position")
+
+    def counts(self) -> dict[str, int]:
+        return {m: d for m, d in self.rows("SELECT month, days FROM {}.sick_days_by_month") if d}
+
+    def drop(self) -> None:
+        if not self.ledger_url.startswith("sqlite:"):
+            with psycopg.connect(self.ledger_url.split("?")[0], autocommit=True) as conn:
+                conn.execute(
+                    sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(self.where))
+                )
+
+
 @pytest.fixture
-def view_schema(postgres_url: str) -> Iterator[str]:
-    name = f"v_{uuid.uuid4().hex[:12]}"
-    yield name
-    with psycopg.connect(postgres_url.split("?")[0], autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(name)))
+def view(ledger_url: str, tmp_path: Path) -> Iterator[View]:
+    v = View(ledger_url, tmp_path)
+    yield v
+    v.drop()
 
 
-def start_projection(url: str, schema: str, *options: str) -> subprocess.Popen[str]:
+def start_projection(url: str, view: View, *options: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, str(EXAMPLES / "library_projection.py"), "--db", url,
-         "--view-schema", schema, *options],
+         "--view", view.where, "--poll", "0.1", *options],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )  # fmt: skip
 
 
 def stop_projection(proc: subprocess.Popen[str]) -> str:
+    """Ctrl-C, as a user stops it; returns what it printed (stdout and stderr)."""
     proc.send_signal(signal.SIGINT)
     try:
-        _, err = proc.communicate(timeout=30)
+        out, err = proc.communicate(timeout=30)
     except subprocess.TimeoutExpired:
         proc.kill()
         raise
-    return err
+    assert "Traceback" not in err, err
+    return out + err
 
 
-def view(url: str, schema: str, query: str) -> list[tuple[Any, ...]]:
-    with psycopg.connect(url.split("?")[0], autocommit=True) as conn:
-        try:
-            return conn.execute(sql.SQL(query).format(sql.Identifier(schema))).fetchall()
-        except psycopg.errors.UndefinedTable:
-            return []
-
-
-def wait_for_view(url: str, schema: str, position: int, proc: subprocess.Popen[str]) -> None:
+def wait_for_view(view: View, position: int, proc: subprocess.Popen[str]) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         assert proc.poll() is None, proc.communicate()[1]
-        rows = view(url, schema, "SELECT max(position) FROM {}.handled_events")
+        rows = view.rows("SELECT max(position) FROM {}.handled_events")
         if rows and rows[0][0] == position:
             return
         time.sleep(0.1)
@@ -143,72 +177,66 @@ def ledger_positions(url: str) -> list[tuple[int, str]]:
     return [(pos, json.loads(state)["type"]) for pos, state in rows]
 
 
-@pytest.mark.postgres
-def test_the_library_runner_sees_every_event_exactly_once_while_events_are_appended(
-    postgres_url: str, view_schema: str
+def test_the_library_consumer_sees_every_event_exactly_once_while_events_are_appended(
+    ledger_url: str, view: View
 ) -> None:
-    two_employees(postgres_url)
-    proc = start_projection(postgres_url, view_schema)
+    two_employees(ledger_url)
+    proc = start_projection(ledger_url, view)
     try:
-        wait_for_view(postgres_url, view_schema, 9, proc)
-        for n in range(6):  # appended while the runner follows
-            record(postgres_url, SECOND, [sick(f"2022-05-{n + 2:02d}", "E2")])
-        wait_for_view(postgres_url, view_schema, 15, proc)
+        wait_for_view(view, 9, proc)
+        for n in range(6):  # appended while the consumer follows
+            record(ledger_url, SECOND, [sick(f"2022-05-{n + 2:02d}", "E2")])
+        wait_for_view(view, 15, proc)
     finally:
-        err = stop_projection(proc)
+        said = stop_projection(proc)
 
-    handled = view(postgres_url, view_schema,
-                   "SELECT position, type FROM {}.handled_events ORDER BY position")  # fmt: skip
-    assert handled == ledger_positions(postgres_url), err
-    counts = dict(view(postgres_url, view_schema, "SELECT month, days FROM {}.sick_days_by_month"))
-    assert nonzero(counts) == {"2022-01": 1, "2022-02": 1, "2022-03": 1, "2022-05": 6}
+    assert view.handled() == ledger_positions(ledger_url), said
+    assert view.counts() == {"2022-01": 1, "2022-02": 1, "2022-03": 1, "2022-05": 6}
 
 
-@pytest.mark.postgres
-def test_the_library_runner_resumes_after_a_restart_without_handling_anything_twice(
-    postgres_url: str, view_schema: str
+def test_the_library_consumer_resumes_after_a_restart_without_handling_anything_twice(
+    ledger_url: str, view: View
 ) -> None:
-    two_employees(postgres_url)
-    proc = start_projection(postgres_url, view_schema)
+    two_employees(ledger_url)
+    proc = start_projection(ledger_url, view)
     try:
-        wait_for_view(postgres_url, view_schema, 9, proc)
+        wait_for_view(view, 9, proc)
     finally:
         stop_projection(proc)
-    record(postgres_url, SECOND, [retracted("s1", event_id="r2"), sick("2022-06-01", "E2")])
-    erase_e1(postgres_url)
+    record(ledger_url, SECOND, [retracted("s1", event_id="r2"), sick("2022-06-01", "E2")])
+    erase_e1(ledger_url)
 
-    proc = start_projection(postgres_url, view_schema)
+    proc = start_projection(ledger_url, view)
     try:
-        wait_for_view(postgres_url, view_schema, 13, proc)
+        wait_for_view(view, 13, proc)
     finally:
-        err = stop_projection(proc)
+        said = stop_projection(proc)
 
-    handled = view(postgres_url, view_schema,
-                   "SELECT position, type FROM {}.handled_events ORDER BY position")  # fmt: skip
-    assert handled == ledger_positions(postgres_url), err
-    counts = dict(view(postgres_url, view_schema, "SELECT month, days FROM {}.sick_days_by_month"))
-    assert nonzero(counts) == {"2022-02": 1, "2022-03": 1, "2022-06": 1}
+    assert view.handled() == ledger_positions(ledger_url), said
+    assert view.counts() == {"2022-02": 1, "2022-03": 1, "2022-06": 1}
 
 
 @pytest.mark.postgres
 def test_the_library_runner_keeps_following_when_its_listening_connection_is_cut(
-    postgres_url: str, view_schema: str
+    postgres_url: str, tmp_path: Path
 ) -> None:
     two_employees(postgres_url)
-    proc = start_projection(postgres_url, view_schema, "--retry-after", "0.2")
+    view = View(postgres_url, tmp_path)
+    proc = start_projection(postgres_url, view, "--retry-after", "0.2")
     try:
-        wait_for_view(postgres_url, view_schema, 9, proc)
+        wait_for_view(view, 9, proc)
         with psycopg.connect(postgres_url.split("?")[0], autocommit=True) as conn:
             cut = conn.execute(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                 "WHERE query LIKE 'LISTEN%%' AND pid <> pg_backend_pid()"
             ).fetchall()
         record(postgres_url, SECOND, [sick("2022-06-01", "E2"), sick("2022-06-02", "E2")])
-        wait_for_view(postgres_url, view_schema, 11, proc)
+        wait_for_view(view, 11, proc)
+        handled = view.handled()
     finally:
-        err = stop_projection(proc)
+        out = stop_projection(proc)
+        view.drop()
 
     assert cut, "no LISTEN connection was found to cut"
-    handled = view(postgres_url, view_schema,
-                   "SELECT position, type FROM {}.handled_events ORDER BY position")  # fmt: skip
-    assert handled == ledger_positions(postgres_url), err
+    assert "lost the database" in out
+    assert handled == ledger_positions(postgres_url)
