@@ -22,7 +22,7 @@ def shown(value: Any) -> str:
 
     Scalars as Python writes them (``'x'``, ``17``, ``True``); lists and
     objects as compact JSON. Never recursive: a value nested a thousand deep
-    (JSON allows 1,024) is described, not printed.
+    (the JSON parser allows 1,024 levels) is described, not printed.
     """
     if isinstance(value, str):
         if len(value) <= SHOWN_CHARACTERS:
