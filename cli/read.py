@@ -116,8 +116,19 @@ def cmd_equality(args: argparse.Namespace) -> int:
     return 0
 
 
+def _calendar(args: argparse.Namespace) -> pl.DataFrame:
+    """The agreed work-day calendar needs no ledger: only the dates."""
+    from projections.api import calendar
+
+    if args.date_from is None or args.date_to is None:
+        raise SystemExit("export calendar needs --from DATE and --to DATE")
+    if args.date_to < args.date_from:
+        raise SystemExit(f"--to {args.date_to} is before --from {args.date_from}")
+    return calendar(args.date_from, args.date_to)
+
+
 def export_table(args: argparse.Namespace) -> int:
-    """``hrledger export kpi|roster|sick-days|employments``: versioned tables for consumers."""
+    """``hrledger export kpi|roster|…|calendar``: versioned tables (docs/downstream.md)."""
     what = args.what
     fmt = args.format or (Path(args.out).suffix.lstrip(".") if args.out else "json")
     if fmt not in ("parquet", "csv", "json"):
@@ -136,6 +147,14 @@ def export_table(args: argparse.Namespace) -> int:
     elif what == "employments":
         with _open(args) as p:
             df = p.employments(known_at=known_at)
+    elif what == "leave":
+        with _open(args) as p:
+            df = p.leave(args.date_from, args.date_to, known_at=known_at)
+    elif what == "hms-deviations":
+        with _open(args) as p:
+            df = p.hms_deviations(args.date_from, args.date_to, known_at=known_at)
+    elif what == "calendar":
+        df = _calendar(args)
     else:
         raise SystemExit(f"cannot export {what!r}")
     write_frame(df, fmt, args.out)

@@ -56,6 +56,11 @@ def _parse_master(text: str, origin: str) -> bytes:
     return key
 
 
+def parse_master_key(text: str, origin: str = "the master key") -> bytes:
+    """A master key given as 64 hexadecimal characters (as in the key file), checked."""
+    return _parse_master(text, origin)
+
+
 def master_key() -> bytes | None:
     """The master key from configuration, or None when none is configured."""
     path = os.environ.get(ENV_KEY_FILE)
@@ -164,6 +169,17 @@ class Keyring:
         for row in source.key_rows_by_id(sorted(wanted)) if wanted else []:
             self.rows[row.key_id] = row
             self._open.pop(row.key_id, None)
+
+    def forget(self, employee_id: str) -> None:
+        """Drop a person's unwrapped key, so the next use looks it up again.
+
+        A long-running reader calls it when it meets the person's erasure: the
+        key row is a tombstone by then, and the fields read ``[erased]``.
+        """
+        for kid in [k for k, r in self.rows.items() if r.employee_id == employee_id]:
+            del self.rows[kid]
+            self._open.pop(kid, None)
+        self.by_employee.pop(employee_id, None)
 
     # ------------------------------------------------------------ writing
     def erased(self, employee_id: str) -> bool:

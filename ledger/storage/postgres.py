@@ -11,6 +11,7 @@ hang of very large ``save()`` calls.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 from urllib.parse import urlparse, urlunparse
@@ -56,10 +57,35 @@ def connection_info(url: str) -> tuple[str, dict[str, str]]:
     return clean, env
 
 
+SCHEMA_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
+"""A schema name every part uses alike: our quoted SQL, the library (which trims spaces
+and writes some names unquoted) and PostgreSQL (63 bytes at most, ``pg_`` reserved)."""
+
+
+def check_schema_name(schema: str) -> None:
+    """Refuse a ``?schema=`` name before anything is created under it."""
+    if SCHEMA_NAME.fullmatch(schema) and not schema.lower().startswith("pg_"):
+        return
+    shown = schema if len(schema) <= 80 else f"{schema[:80]}… ({len(schema)} characters)"
+    if schema != schema.strip():
+        why = "it has spaces around it (the eventsourcing library trims them, so its tables "
+        why += "would land in another schema)"
+    elif len(schema) > 63:
+        why = f"it is {len(schema)} characters long; PostgreSQL keeps only 63"
+    elif schema.lower().startswith("pg_"):
+        why = "names starting with pg_ are reserved by PostgreSQL"
+    else:
+        why = "use ASCII letters, digits and _, starting with a letter or _"
+    raise StorageError(
+        f"?schema={shown!r} cannot hold a ledger: {why}; nothing was created or written"
+    )
+
+
 class PostgresStore:
     kind = "postgres"
 
     def __init__(self, url: str, schema: str):
+        check_schema_name(schema)
         self.url = url
         self.schema = schema
         conninfo, env = connection_info(url)
