@@ -215,9 +215,7 @@ _STORED_TYPES = (
             Field("employee_id", "str"),
             Field("effective_date", "date", sealed="person"),
             Field("certificate", "enum", choices=CERTIFICATES, sealed="person", detail="all"),
-            Field(
-                "grade_pct", "pct", required=False, default=100, sealed="person", detail="all"
-            ),
+            Field("grade_pct", "pct", required=False, default=100, sealed="person", detail="all"),
         ),
         "effective_date",
         "person",

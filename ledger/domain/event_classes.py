@@ -16,6 +16,9 @@ proves the library's mapper decodes it into these classes.
 
 from __future__ import annotations
 
+import types
+from typing import cast
+
 from eventsourcing.domain import DomainEvent
 from eventsourcing.utils import register_topic
 
@@ -66,8 +69,9 @@ def _event_class(spec: EventType) -> type[LedgerEvent]:
     }
     if spec.doc:
         namespace["__doc__"] = spec.doc
-    cls = type(LedgerEvent)(spec.stored_class, (LedgerEvent,), namespace)
-    return cls  # type: ignore[no-any-return]
+    # new_class, not type(): the library's metaclass makes each class a frozen dataclass
+    cls = types.new_class(spec.stored_class, (LedgerEvent,), {}, lambda ns: ns.update(namespace))
+    return cast("type[LedgerEvent]", cls)
 
 
 CLASS_BY_TYPE: dict[str, type[LedgerEvent]] = {
