@@ -8,6 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+Refusal = tuple[str | None, str]
+"""A rule's answer to one event: (the field, or None for the whole line; the message).
+The caller adds the line number, making it a ``Problem``."""
+
 
 @dataclass(frozen=True)
 class Problem:
