@@ -70,7 +70,7 @@ NB_TIME_FORMAT_LOCALE: Final[dict[str, Any]] = {
 MONTHS: Final = NB_TIME_FORMAT_LOCALE["months"]
 SHORT_MONTHS: Final = NB_TIME_FORMAT_LOCALE["shortMonths"]
 
-# Glossary (shared/domain.md): column → Norwegian label.
+# Glossary (docs/glossary.md): column → Norwegian label.
 LABELS: Final[dict[str, str]] = {
     "period_start": "Periode",
     "headcount": "Ansatte",
