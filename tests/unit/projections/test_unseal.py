@@ -1,0 +1,95 @@
+"""Opening sealed fields column-wise: erased keys, tampering, and nonces that never repeat."""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from typing import Any
+
+import orjson
+import pytest
+
+from ledger.security.keys import _NONCES, KeyProblem, Keyring, KeyRow
+from ledger.security.sealing import PERSON, seal_event
+from projections.facts.source import decode_rows
+from tests.builders import hired, sick
+
+STAMP = {"_type_": "datetime_iso", "_data_": "2025-01-02T08:00:00+00:00"}
+
+
+class KeyTable:
+    def __init__(self) -> None:
+        self.rows: dict[str, KeyRow] = {}
+
+    def key_rows(self, employee_ids: Any = None) -> list[KeyRow]:
+        return list(self.rows.values())
+
+    def key_rows_by_id(self, key_ids: Any) -> list[KeyRow]:
+        return [self.rows[k] for k in key_ids if k in self.rows]
+
+
+def _ledger(lines: list[dict[str, Any]]) -> tuple[KeyTable, list[tuple[int, bytes]]]:
+    """Stored rows as the write side seals them, and the key table it leaves."""
+    table = KeyTable()
+    ring = Keyring.load(table)
+    rows = []
+    for pos, line in enumerate(lines, start=1):
+        ev = {"event_id": f"ev-{pos}", **line, "timestamp": STAMP}
+        rows.append((pos, orjson.dumps(seal_event(ev, ring, ev["employee_id"]))))
+    table.rows.update({r.key_id: r for r in ring.new_rows})
+    return table, rows
+
+
+def test_a_page_opens_every_live_key_and_leaves_the_erased_persons_days_out() -> None:
+    table, rows = _ledger(
+        [
+            hired("E1", "A1"),
+            sick("2024-03-04", "E1", certificate="doctor", grade_pct=40),
+            sick("2024-03-04", "E2"),
+            sick("2024-03-05", "E3", certificate="doctor", grade_pct=60),
+            sick("2024-03-06", "E2"),
+        ]
+    )
+    e2 = next(k for k, r in table.rows.items() if r.employee_id == "E2")
+    table.rows[e2] = KeyRow(e2, "E2", None, "2025-01-01", "2025-01-01")  # erased
+    ring = Keyring.load(table)
+
+    facts = decode_rows(rows, ring)
+
+    assert facts.sick.select("employee_id", "date", "grade_pct").rows() == [
+        ("E1", date(2024, 3, 4), 40.0),
+        ("E3", date(2024, 3, 5), 60.0),
+    ]
+    assert facts.employment["birth_date"].to_list() == [date(1980, 5, 5)]
+    assert facts.employment["annual_salary"].to_list() == [550_000.0]
+    assert ring.unopened == {"E2"}
+
+
+def test_a_sealed_value_moved_inside_a_page_names_its_event() -> None:
+    table, rows = _ledger([sick(f"2024-03-{d:02d}", f"E{d}") for d in range(1, 9)])
+    token_of_5 = orjson.loads(rows[4][1])[PERSON]
+    sixth = orjson.loads(rows[5][1])
+    rows[5] = (6, orjson.dumps({**sixth, PERSON: token_of_5}))  # bound to ev-5, not ev-6
+
+    with pytest.raises(KeyProblem, match="event ev-6 failed its integrity check"):
+        decode_rows(rows, Keyring.load(table))
+
+
+def test_a_forked_child_never_takes_the_nonces_its_parent_drew() -> None:
+    parent_next = _NONCES.take()  # fills the pool: the child inherits the rest of it
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - runs in the child
+        os.write(write, b"".join(_NONCES.take() for _ in range(64)))
+        os._exit(0)
+    os.close(write)
+    child = b""
+    while chunk := os.read(read, 4096):
+        child += chunk
+    os.waitpid(pid, 0)
+    parent = b"".join(_NONCES.take() for _ in range(64))
+
+    child_nonces = {child[i : i + 12] for i in range(0, len(child), 12)}
+    parent_nonces = {parent[i : i + 12] for i in range(0, len(parent), 12)} | {parent_next}
+    assert len(child_nonces) == 64
+    assert not child_nonces & parent_nonces
