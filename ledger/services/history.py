@@ -13,6 +13,7 @@ from typing import Any
 
 from ledger.services.reading import read_person
 from ledger.storage.store import EventStore
+from ledger.storage.wire import recorded_at
 
 _DETAIL_FIELDS = (
     "employment_id", "sector", "unit", "position", "employment_type", "position_pct",
@@ -48,7 +49,7 @@ def person_history(
     if known_at is not None:
         events = [
             (v, e) for v, e in events
-            if datetime.fromisoformat(e["timestamp"]["_data_"]) <= known_at
+            if datetime.fromisoformat(recorded_at(e)) <= known_at
         ]  # fmt: skip
     retractions = {e["target_event_id"]: e for _, e in events if e["type"] == "retracted"}
     out = []
@@ -60,10 +61,10 @@ def person_history(
                 type=e["type"],
                 event_id=e["event_id"],
                 valid=_valid(e),
-                recorded_at=e["timestamp"]["_data_"],
+                recorded_at=recorded_at(e),
                 recorded_by=e.get("recorded_by"),
                 details={k: e[k] for k in _DETAIL_FIELDS if e.get(k) is not None},
-                retracted_at=r["timestamp"]["_data_"] if r else None,
+                retracted_at=recorded_at(r) if r else None,
                 retracted_by=r.get("recorded_by") if r else None,
                 retraction_reason=r.get("reason") if r else None,
             )

@@ -20,6 +20,7 @@ from ledger.security.keys import Keyring
 from ledger.security.sealing import open_event
 from ledger.services.recording import Ledger, RecordResult
 from ledger.storage.store import EventStore
+from ledger.storage.wire import pop_recorded_at
 
 PAGE = 10_000
 BOM = b"\xef\xbb\xbf"
@@ -117,8 +118,7 @@ INTERNAL_TYPES = ("statistics_frozen",)
 def stored_to_line(state: bytes, position: int, ring: Keyring) -> dict[str, Any]:
     ev: dict[str, Any] = orjson.loads(state)
     open_event(ev, ring, mark_erased=True)
-    stamp = ev.pop("timestamp")
-    ev["recorded_at"] = stamp["_data_"]
+    ev["recorded_at"] = pop_recorded_at(ev)
     ev["ledger_position"] = position
     return ev
 

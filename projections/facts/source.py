@@ -36,6 +36,7 @@ import polars as pl
 from ledger.domain.errors import LedgerError
 from ledger.security.keys import KeyProblem, Keyring, KeyRow
 from ledger.security.sealing import LEDGER, LEDGER_FIELDS, PERSON, PERSON_FIELDS
+from ledger.storage.wire import STAMP_DATA, TIMESTAMP
 from projections.facts.schema import (
     CERTIFICATE,
     EMPLOYMENT_EVENT,
@@ -70,7 +71,7 @@ STATE_DTYPE = pl.Struct(
     {
         "type": pl.String,
         "event_id": pl.String,
-        "timestamp": pl.Struct({"_data_": pl.String}),
+        TIMESTAMP: pl.Struct({STAMP_DATA: pl.String}),
         "employee_id": pl.String,
         "employment_id": pl.String,
         "effective_date": pl.String,
@@ -361,7 +362,7 @@ def _frozen_rows(d: pl.DataFrame, head: tuple[str, ...], ring: Keyring | None) -
 
 def _split(d: pl.DataFrame, ring: Keyring | None = None) -> Facts:
     # all lines of one import share their recorded time: parse each distinct string once
-    ts = d["timestamp"].struct.field("_data_")
+    ts = d[TIMESTAMP].struct.field(STAMP_DATA)
     distinct = ts.unique()
     parsed = distinct.str.to_datetime(_TS_FORMAT, time_zone="UTC", time_unit="us")
     d = d.with_columns(
