@@ -28,6 +28,10 @@ ENV_PROJECTION_DIR = "HRLEDGER_PROJECTION_DIR"
 ENV_TARGETS = "HRLEDGER_TARGETS"
 
 
+def default_projection_dir(environ: Mapping[str, str]) -> Path:
+    return Path(environ.get(ENV_PROJECTION_DIR) or Path.home() / ".cache" / "hrledger")
+
+
 @dataclass(frozen=True)
 class Settings:
     url: str
@@ -35,8 +39,8 @@ class Settings:
     master_key: MasterKeySource
     """Where the key that opens personal fields comes from (read only when needed)."""
     projection_dir: Path | None = None
-    """Where a PostgreSQL ledger's projection cache lives (None: ``~/.cache/hrledger``);
-    an SQLite ledger's sits beside its file."""
+    """Where the projection caches of PostgreSQL ledgers live (None: the default,
+    ``~/.cache/hrledger``); an SQLite ledger's cache sits beside its file."""
     policy: str | None = None
     """A built-in policy name or a policy file (None: the default, ``utsira``)."""
     targets: str | None = None
@@ -54,11 +58,10 @@ class Settings:
     ) -> Settings:
         """Explicit values (the command line's flags) first, the environment second."""
         env = os.environ if environ is None else environ
-        folder = projection_dir or env.get(ENV_PROJECTION_DIR) or None
         return cls(
             url=url or default_url(env),
             master_key=MasterKeySource.from_environment(env),
-            projection_dir=Path(folder) if folder else None,
+            projection_dir=Path(projection_dir) if projection_dir else default_projection_dir(env),
             policy=policy,
             targets=targets or env.get(ENV_TARGETS) or None,
         )

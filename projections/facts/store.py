@@ -43,6 +43,8 @@ from typing import Any
 
 import polars as pl
 
+from ledger.services.settings import default_projection_dir
+from ledger.storage.urls import scheme, sqlite_path
 from projections.facts.source import SCHEMAS, Facts, RowSource, concat
 from projections.periods import EXPORT_SCHEMA_VERSION
 
@@ -191,15 +193,14 @@ class FactStore:
                 p.unlink(missing_ok=True)
 
 
-def default_directory(url: str) -> Path:
-    """Next to an SQLite ledger (``<file>.projection/``); for PostgreSQL under
-    ``HRLEDGER_PROJECTION_DIR`` (default ``~/.cache/hrledger``), one folder per URL."""
-    if url.startswith("sqlite:///"):
-        path = url[len("sqlite:///") :]
-        if not path.startswith("/"):
-            path = str(Path.cwd() / path)
-        return Path(path + ".projection")
-    base = Path(os.environ.get("HRLEDGER_PROJECTION_DIR") or Path.home() / ".cache" / "hrledger")
+def default_directory(url: str, base: Path | None = None) -> Path:
+    """Next to an SQLite ledger (``<file>.projection/``); for PostgreSQL under ``base``
+    (``Settings.projection_dir``; default ``HRLEDGER_PROJECTION_DIR``, else
+    ``~/.cache/hrledger``), one folder per URL."""
+    if scheme(url) == "sqlite":
+        return Path(sqlite_path(url) + ".projection")
+    if base is None:
+        base = default_projection_dir(os.environ)
     return base / hashlib.sha256(url.encode()).hexdigest()[:16]
 
 
