@@ -44,7 +44,7 @@ from ledger.services.rule_state import (
 from ledger.services.settings import Settings
 from ledger.storage.port import ConcurrentWrite, EventStore, batched
 
-__all__ = ["SNAPSHOT_EVERY", "Ledger", "RecordResult", "Settings"]
+__all__ = ["SNAPSHOT_EVERY", "Ledger", "RecordResult"]
 
 Clock = Callable[[], datetime]
 MAX_ATTEMPTS = 12
