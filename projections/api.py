@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from ledger.security.keys import Keyring
 from projections.facts.schema import make_schema
-from projections.facts.source import PAGE_SIZE, Facts, RowSource, effective, read_facts
+from projections.facts.source import PAGE_SIZE, Facts, RowSource, effective, forget, read_facts
 from projections.facts.store import FactStore, Manifest, default_directory, fingerprint, merge
 from projections.facts.timeline import employment_intervals, workday_calendar
 from projections.kpi import kpi_series
@@ -76,14 +77,20 @@ class Projection:
         self.url = url
         self.targets = targets or load_targets()
         self.auto_catch_up = auto_catch_up
-        self.files = FactStore(directory) if directory is not None else None
+        self.files = (
+            FactStore(directory, key_source=getattr(store, "master_key", None))
+            if directory is not None
+            else None
+        )
         self._facts = Facts.empty()
         self._manifest = Manifest(ledger_url=url)
         self._cache: _Cache | None = None
         if self.files is not None:
             with self.files.locked(exclusive=False):
-                self._manifest = self.files.manifest()
-                self._facts = self.files.load(self._manifest)
+                m = self.files.manifest()
+                if self.files.opens(m):  # else sealed with another master key: rebuilt on catch-up
+                    self._manifest = m
+                    self._facts = self.files.load(m)
 
     # ------------------------------------------------------------ position
     @property
@@ -107,17 +114,23 @@ class Projection:
         if self.files is None:
             delta, last = read_facts(self.store, self._manifest.position)
             n = last - self._manifest.position
-            if n and delta.erasure.height and self._manifest.position:
-                return self.rebuild()  # an erased person's facts must leave memory too
             if n:
+                erased = delta.erasure["employee_id"].unique().to_list()
                 self._facts = merge(self._facts, delta)
+                if erased:  # an erased person's opened fields leave memory too
+                    self._facts = forget(self._facts, erased)[0]
                 self._manifest = Manifest(last, None, self._manifest.segments, self.url)
-                self._advance_cache(delta, last)
+                self._advance_cache(delta, last, erased)
             return n
         total = 0
         with self.files.locked():
             m = self.files.manifest()
-            if m.position != self._manifest.position:
+            if not self.files.opens(m):
+                # Sealed with another master key (a rotation): rebuild, but only once this
+                # key has proved it opens the ledger, so a wrong key destroys nothing.
+                Keyring.load(self.store, []).check_master()
+                m = self._reset()
+            elif m.position != self._manifest.position:
                 self._facts = self.files.load(m)  # another process moved it meanwhile
                 self._cache = None
             if m.position and (
@@ -125,35 +138,43 @@ class Projection:
                 or fingerprint(self.store, m.position) != m.fingerprint
             ):
                 m = self._reset()  # not the ledger we projected: start over
-            restarted = False
             while True:
                 delta, last = read_facts(self.store, m.position, upto=m.position + batch_rows)
                 if last == m.position:
                     break
-                if delta.erasure.height and m.position and not restarted:
-                    # The stored facts hold the erased person's sick days in plain form:
-                    # start over, so the files are rewritten without them.
-                    m = self._reset()
-                    restarted = True
-                    continue
                 total += last - m.position
-                m = self.files.commit(m, delta, last, fingerprint(self.store, last), self.url)
+                fp = fingerprint(self.store, last)
+                erased = delta.erasure["employee_id"].unique().to_list()
+                if erased and m.position:
+                    # The stored facts hold the erased persons' opened fields: they leave
+                    # the facts and the files that hold them are replaced (not the others).
+                    self._facts, changed = forget(merge(self._facts, delta), erased)
+                    rewrite = {n: getattr(self._facts, n) for n in changed}
+                    m = self.files.commit(m, delta, last, fp, self.url, rewrite=rewrite)
+                    self._advance_cache(delta, last, erased)
+                    continue
+                m = self.files.commit(m, delta, last, fp, self.url)
                 self._facts = merge(self._facts, delta)
                 self._advance_cache(delta, last)
             self._manifest = self.files.compact(m, self._facts)
         return total
 
-    def _advance_cache(self, delta: Facts, position: int) -> None:
+    def _advance_cache(self, delta: Facts, position: int, erased: list[str] | None = None) -> None:
         """Fold new facts into the "everything known" cache instead of recomputing it.
 
         New rows without retractions only add facts; employment intervals are
-        rebuilt only when employment events arrived. Anything else: recompute.
+        rebuilt only when employment events arrived. Persons erased in ``delta``
+        leave the cached facts as they leave the stored ones (forgetting commutes
+        with applying retractions, and erasure changes no employment fact).
+        Anything else: recompute.
         """
         c = self._cache
         if c is None or c.known_at is not None or delta.retraction.height:
             self._cache = None
             return
         facts = merge(c.facts, delta)
+        if erased:
+            facts = forget(facts, erased)[0]
         intervals = (
             c.intervals if delta.employment.height == 0 else employment_intervals(facts.employment)
         )

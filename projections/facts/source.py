@@ -491,19 +491,45 @@ def forget_erased(facts: Facts) -> Facts:
     """
     if facts.erasure.height == 0:
         return facts
-    gone = facts.erasure["employee_id"].implode()
-    return Facts(
-        **{
-            **facts.frames(),
-            "sick": facts.sick.filter(~pl.col("employee_id").is_in(gone)),
-            "leave": facts.leave.with_columns(
-                pl.when(pl.col("employee_id").is_in(gone))
-                .then(None)
-                .otherwise(pl.col("welfare_reason"))
-                .alias("welfare_reason")
-            ),
-        }
-    )
+    return forget(facts, facts.erasure["employee_id"].unique().to_list())[0]
+
+
+def forget(facts: Facts, employee_ids: Sequence[str]) -> tuple[Facts, set[str]]:
+    """The facts as a rebuild after these persons' erasure reads them, and the tables changed.
+
+    Exactly what their destroyed key sealed (``ledger.security.sealing``)
+    leaves: their sick days (no date is left), the welfare reasons of their
+    leaves, and the reasons of retractions in their stream (retractions of
+    their employment, sick-day and leave events). Birth dates and pay are
+    sealed with the ledger key and stay; the frozen share arrives with the
+    erasure's own events.
+    """
+    gone = pl.Series(employee_ids, dtype=pl.String).implode()
+    changed: set[str] = set()
+    mine = pl.col("employee_id").is_in(gone)
+    own_ids = pl.concat(
+        [df.filter(mine)["event_id"] for df in (facts.employment, facts.sick, facts.leave)]
+    ).implode()
+    sick = facts.sick
+    if sick.select(mine.any()).item():
+        sick = sick.filter(~mine)
+        changed.add("sick")
+    leave = facts.leave
+    reason = pl.col("welfare_reason")
+    if leave.select((mine & reason.is_not_null()).any()).item():
+        leave = leave.with_columns(
+            pl.when(mine).then(None).otherwise(reason).alias("welfare_reason")
+        )
+        changed.add("leave")
+    retraction = facts.retraction
+    theirs = pl.col("target_event_id").is_in(own_ids)
+    if retraction.select((theirs & pl.col("reason").is_not_null()).any()).item():
+        retraction = retraction.with_columns(
+            pl.when(theirs).then(None).otherwise(pl.col("reason")).alias("reason")
+        )
+        changed.add("retraction")
+    out = Facts(**{**facts.frames(), "sick": sick, "leave": leave, "retraction": retraction})
+    return out, changed
 
 
 def concat(parts: Iterable[Facts]) -> Facts:

@@ -10,7 +10,7 @@ from polars.testing import assert_frame_equal
 
 from projections.api import Projection
 from projections.facts.source import Facts, read_facts
-from projections.facts.store import MANIFEST, FactStore
+from projections.facts.store import MANIFEST, SUFFIX, FactStore
 
 from .factory import Ledger, hire, sick
 
@@ -79,7 +79,7 @@ def test_crash_between_segments_and_manifest_loses_nothing(ledger: Ledger, tmp_p
     assert_frame_equal(restarted.kpi(*YEAR, "quarter"), clean.kpi(*YEAR, "quarter"))
     # orphans were removed by the commit
     named = {f for fs in files.manifest().segments.values() for f in fs}
-    assert {p.name for p in tmp_path.glob("*.parquet")} == named
+    assert {p.name for p in tmp_path.glob("*" + SUFFIX)} == named
 
 
 def test_a_different_ledger_behind_the_url_triggers_a_rebuild(tmp_path: Path) -> None:
