@@ -47,6 +47,48 @@ SICK_DAYS_SCHEMA = make_schema(
         "recorded_at": pl.Datetime("us", "UTC"),
     }
 )
+LEAVE_EXPORT_SCHEMA = make_schema(
+    {
+        "employee_id": pl.String,
+        "start_date": pl.Date,
+        "end_date": pl.Date,
+        "kind": pl.String,
+        "paid": pl.Boolean,
+        "leave_pct": pl.Float64,
+        "event_id": pl.String,
+        "position": pl.Int64,
+        "recorded_at": pl.Datetime("us", "UTC"),
+    }
+)
+HMS_EXPORT_SCHEMA = make_schema(
+    {
+        "deviation_id": pl.String,
+        "type": pl.String,
+        "date": pl.Date,
+        "sector": pl.String,
+        "unit": pl.String,
+        "category": pl.String,
+        "severity": pl.Int64,
+        "employee_id": pl.String,
+        "event_id": pl.String,
+        "position": pl.Int64,
+        "recorded_at": pl.Datetime("us", "UTC"),
+    }
+)
+CALENDAR_SCHEMA = make_schema(
+    {"date": pl.Date, "weekday": pl.Int8, "public_holiday": pl.Boolean, "workday": pl.Boolean}
+)
+
+
+def calendar(start: date, end: date) -> pl.DataFrame:
+    """Every day of [start, end]: ISO weekday (1 = Monday), weekday public holiday, agreed
+    work-day. The one calendar the sickness KPIs use (docs/kpis.md), for outside tools."""
+    cal = workday_calendar(start, end).with_columns(pl.col("date").dt.weekday().alias("weekday"))
+    return (
+        cal.with_columns(((pl.col("weekday") <= 5) & ~pl.col("workday")).alias("public_holiday"))
+        .select(CALENDAR_SCHEMA.names())
+        .match_to_schema(CALENDAR_SCHEMA)
+    )
 
 
 @dataclass
@@ -130,9 +172,13 @@ class Projection:
                 # key has proved it opens the ledger, so a wrong key destroys nothing.
                 Keyring.load(self.store, []).check_master()
                 m = self._reset()
-            elif m.position != self._manifest.position:
-                self._facts = self.files.load(m)  # another process moved it meanwhile
-                self._cache = None
+            else:
+                # The files open with this key, but after a rotation the old key still does:
+                # it must also open the ledger's keys, or the cache would outlive the rotation.
+                Keyring.load(self.store, []).check_master()
+                if m.position != self._manifest.position:
+                    self._facts = self.files.load(m)  # another process moved it meanwhile
+                    self._cache = None
             if m.position and (
                 m.position > self.store.max_position()
                 or fingerprint(self.store, m.position) != m.fingerprint
@@ -261,6 +307,60 @@ class Projection:
             .select(SICK_DAYS_SCHEMA.names())
             .match_to_schema(SICK_DAYS_SCHEMA)
             .sort("employee_id", "date")
+        )
+
+    def leave(
+        self,
+        start: date | None = None,
+        end: date | None = None,
+        known_at: datetime | None = None,
+        employee_id: str | None = None,
+    ) -> pl.DataFrame:
+        """Leaves (permisjon) overlapping [start, end]; they weight agreed and lost work-days.
+
+        The welfare reason stays out: it is personal and no KPI needs it.
+        """
+        lv = self._effective(known_at).facts.leave
+        if start is not None:
+            lv = lv.filter(pl.col("end_date") >= start)
+        if end is not None:
+            lv = lv.filter(pl.col("start_date") <= end)
+        if employee_id is not None:
+            lv = lv.filter(pl.col("employee_id") == employee_id)
+        return (
+            lv.with_columns(pl.col("kind").cast(pl.String))
+            .select(LEAVE_EXPORT_SCHEMA.names())
+            .match_to_schema(LEAVE_EXPORT_SCHEMA)
+            .sort("employee_id", "start_date", "position")
+        )
+
+    def hms_deviations(
+        self, start: date | None = None, end: date | None = None, known_at: datetime | None = None
+    ) -> pl.DataFrame:
+        """HMS deviations and their closings dated in [start, end], one row per event.
+
+        A closing carries the sector, unit, category, severity and employee of
+        the deviation it closes, so each row can be grouped alone.
+        """
+        h = self._effective(known_at).facts.hms
+        reported = (
+            h.filter(pl.col("type") == "hms_deviation")
+            .unique("deviation_id", keep="last")
+            .select("deviation_id", "sector", "unit", "category", "severity", "employee_id")
+        )
+        h = h.join(reported, on="deviation_id", how="left", suffix="_d").with_columns(
+            pl.coalesce(c, f"{c}_d").alias(c)
+            for c in ("sector", "unit", "category", "severity", "employee_id")
+        )
+        if start is not None:
+            h = h.filter(pl.col("date") >= start)
+        if end is not None:
+            h = h.filter(pl.col("date") <= end)
+        return (
+            h.with_columns(pl.col("type", "category").cast(pl.String))
+            .select(HMS_EXPORT_SCHEMA.names())
+            .match_to_schema(HMS_EXPORT_SCHEMA)
+            .sort("date", "position")
         )
 
     def equality_report(

@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any
 
 from ledger.domain.catalogue import COMMON_FIELDS, EVENT_TYPES, MAX_TEXT_LENGTH, Field
-from ledger.domain.errors import Problem
+from ledger.domain.errors import Problem, shown
 
 Line = dict[str, Any]
 
@@ -128,7 +128,7 @@ def _check_value(f: Field, value: Any) -> tuple[Any, str | None]:
     kind = f.kind
     if kind in ("str", "text", "enum"):
         if not isinstance(value, str):
-            return None, f"must be a string, got {type(value).__name__} {value!r}"
+            return None, f"must be a string, got {type(value).__name__} {shown(value)}"
         if kind == "str" and not value.strip():
             return None, "must not be empty"
         if len(value) > (200 if kind != "text" else MAX_TEXT_LENGTH):
@@ -137,26 +137,26 @@ def _check_value(f: Field, value: Any) -> tuple[Any, str | None]:
         if bad:
             return None, f"contains the control character {bad.group()!r}; remove it"
         if kind == "enum" and value not in f.choices:
-            return None, f"{value!r} is not one of {', '.join(f.choices)}"
+            return None, f"{shown(value)} is not one of {', '.join(f.choices)}"
         if kind == "text" and f.required and not value.strip():
             return None, "must not be empty"
         return value, None
     if kind == "date":
         if not isinstance(value, str) or not _DATE.fullmatch(value):
-            return None, f"must be a date YYYY-MM-DD, got {value!r}"
+            return None, f"must be a date YYYY-MM-DD, got {shown(value)}"
         try:
             return date.fromisoformat(value).isoformat(), None
         except ValueError:
-            return None, f"{value!r} is not a real date (YYYY-MM-DD)"
+            return None, f"{shown(value)} is not a real date (YYYY-MM-DD)"
     if kind == "bool":
         if not isinstance(value, bool):
-            return None, f"must be true or false, got {value!r}"
+            return None, f"must be true or false, got {shown(value)}"
         return value, None
     # numbers: reject bools, which are ints in Python
     if isinstance(value, bool) or not isinstance(value, int | float):
-        return None, f"must be a number, got {value!r}"
+        return None, f"must be a number, got {shown(value)}"
     if isinstance(value, float) and not math.isfinite(value):
-        return None, f"must be a finite number, got {value!r}"
+        return None, f"must be a finite number, got {shown(value)}"
     if kind == "pct":
         if not 0 < value <= 100:
             return None, f"must be a percentage in (0, 100], got {value}"
@@ -218,7 +218,7 @@ def validate_line(raw: Any, line_no: int) -> tuple[Line | None, list[Problem]]:
     spec = EVENT_TYPES.get(type_name) if isinstance(type_name, str) else None
     if spec is None:
         choices = ", ".join(EVENT_TYPES)
-        return None, [Problem(line_no, f"{type_name!r} is not one of {choices}", "type")]
+        return None, [Problem(line_no, f"{shown(type_name)} is not one of {choices}", "type")]
     fields, known = _FIELDS[type_name]
     if raw.keys() <= known:  # the common case: try the generated fast path first
         out: Line = {"type": type_name}

@@ -42,6 +42,11 @@ def _parse_master(text: str, origin: str) -> bytes:
     return key
 
 
+def parse_master_key(text: str, origin: str = "the master key") -> bytes:
+    """A master key given as 64 hexadecimal characters (as in the key file), checked."""
+    return _parse_master(text, origin)
+
+
 @dataclass(frozen=True, slots=True)
 class MasterKeySource:
     """The configured key: a file (preferred when both are set) or a hex value."""

@@ -16,11 +16,9 @@ import orjson
 
 from ledger.domain.errors import ImportRefused, LedgerError, Problem, StorageError
 from ledger.domain.validation import InvalidJson
-from ledger.security.keys import Keyring
-from ledger.security.sealing import open_event
+from ledger.services.follow import LogReader
 from ledger.services.recording import Ledger, RecordResult
 from ledger.storage.store import EventStore
-from ledger.storage.wire import pop_recorded_at
 
 PAGE = 10_000
 BOM = b"\xef\xbb\xbf"
@@ -111,30 +109,9 @@ def _storage_failure(ledger: Ledger, before: int | None, error: Exception) -> st
     return f"the ledger could not be written ({text}); {outcome}; {hint}"
 
 
-INTERNAL_TYPES = ("statistics_frozen",)
-"""Stored, but not interchange lines: sealed statistics kept by an erasure."""
-
-
-def stored_to_line(state: bytes, position: int, ring: Keyring) -> dict[str, Any]:
-    ev: dict[str, Any] = orjson.loads(state)
-    open_event(ev, ring, mark_erased=True)
-    ev["recorded_at"] = pop_recorded_at(ev)
-    ev["ledger_position"] = position
-    return ev
-
-
 def iter_events(store: EventStore) -> Iterator[dict[str, Any]]:
-    ring = Keyring.load(store)
-    after = 0
-    while True:
-        rows = store.read_rows(after, PAGE)
-        if not rows:
-            return
-        for position, state in rows:
-            line = stored_to_line(state, position, ring)
-            if line["type"] not in INTERNAL_TYPES:
-                yield line
-        after = rows[-1][0]
+    """Every stored event in export form (``ledger.services.follow``), sealed fields opened."""
+    return LogReader(store, page_size=PAGE).events()
 
 
 def export_events(store: EventStore, out: IO[bytes]) -> int:

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from uuid import UUID
 
 from ledger.security.chain import GENESIS, link
 from ledger.security.keys import LEDGER_KEY_ID, KeyRow, MasterKeySource
-from ledger.storage.port import ConcurrentWrite, Erasure, NewEvent
+from ledger.storage.port import ConcurrentWrite, Erasure, NewEvent, Rewrap, chunks
 
 
 @dataclass
@@ -179,6 +179,19 @@ class MemoryStore:
             uow.commit()
         finally:
             self._writing = False
+
+    def rewrap_keys(self, rewrap: Rewrap, chunk_size: int = 500) -> int:
+        """A master key rotation: every live key row re-wrapped, all or nothing."""
+        live = sorted(
+            (r for r in self._t.keys.values() if r.wrapped is not None), key=lambda r: r.key_id
+        )
+        updates: dict[str, bytes] = {}
+        with self.unit_of_work():  # writers wait, as on a database
+            for chunk in chunks(live, chunk_size):
+                updates.update(rewrap(chunk))
+            for kid, wrapped in updates.items():
+                self._t.keys[kid] = replace(self._t.keys[kid], wrapped=wrapped)
+        return len(updates)
 
     def close(self) -> None:
         pass

@@ -19,7 +19,7 @@ sees as final.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from functools import lru_cache
@@ -85,6 +85,10 @@ TOMBSTONE_SQL = (
 the fact that this employee id was erased stays."""
 
 
+Rewrap = Callable[[Sequence[KeyRow]], Sequence[tuple[str, bytes]]]
+"""Given live key rows, the new ``wrapped`` value of each row to change: (key id, wrapped)."""
+
+
 class ConcurrentWrite(Exception):
     """Another writer stored events for the same stream or id meanwhile: retry."""
 
@@ -128,6 +132,16 @@ class EventStore(Protocol):
     def unit_of_work(self) -> AbstractContextManager[UnitOfWork]:
         """Begin one write transaction: committed when the block ends, rolled back if it
         raises. Writers are serialised from here on, so the chain head cannot move."""
+        ...
+
+    def rewrap_keys(self, rewrap: Rewrap, chunk_size: int = 500) -> int:
+        """Replace wrapped data keys (a master key rotation), all in one transaction.
+
+        Writers are locked out meanwhile; every live key row (not the erased
+        persons' tombstones) is passed to ``rewrap`` in chunks, and what it
+        returns is stored. Anything ``rewrap`` raises rolls all of it back.
+        Returns the number of rows changed.
+        """
         ...
 
     def close(self) -> None: ...

@@ -37,8 +37,12 @@ def recorded_at(stored: dict[str, Any]) -> str:
 
 
 def pop_recorded_at(stored: dict[str, Any]) -> str:
-    """Take the library's timestamp out of a decoded event (export writes ``recorded_at``)."""
-    text: str = stored.pop(TIMESTAMP)[STAMP_DATA]
+    """Take the recorded time out of an event (export writes ``recorded_at``): decoded
+    from the stored JSON, or a datetime when the library's mapper decoded the event."""
+    value = stored.pop(TIMESTAMP)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    text: str = value[STAMP_DATA]
     return text
 
 

@@ -4,7 +4,10 @@ Two tools (the database roles are `ledger.storage.roles`):
 
 - `suppress_small_cells`: a published cell that covers fewer than 5 persons
   (NAV's rule; the threshold is a parameter) becomes null, and the row says
-  which of its cells were suppressed.
+  which of its cells were suppressed. Then `suppress_complementary`
+  (`projections.reports.secondary`) hides more cells, so that no suppressed
+  one can be worked out from totals or from the other cells of its row or
+  column.
 - `pseudonym` / `analyst_view`: analysts see a stable pseudonymous id, an
   HMAC-SHA256 of the employee id under a key that lives only in the
   environment (`HRLEDGER_PSEUDONYM_KEY`), never in the repository or the
@@ -21,6 +24,7 @@ import polars as pl
 
 from ledger.domain.errors import LedgerError
 from ledger.security.pseudonyms import KEY_ENV, pseudonym, pseudonym_key
+from projections.reports.secondary import suppress_complementary
 
 MIN_PERSONS = 5
 """NAV's rule: a published cell covering fewer persons is suppressed."""
@@ -106,6 +110,14 @@ def suppress_small_cells(
     return out.select(*frame.columns, "suppressed", "suppressed_cells")
 
 
+def suppress_for_publication(
+    kpi: pl.DataFrame, *, by: str | None, threshold: int = MIN_PERSONS
+) -> pl.DataFrame:
+    """A KPI table (``hrledger kpi``, grouped ``by`` a column or not) fit to publish:
+    small cells suppressed, then as many more as keep them from being worked out."""
+    return suppress_complementary(suppress_small_cells(kpi, threshold=threshold), group=by)
+
+
 # --- pseudonyms ------------------------------------------------------------------------------
 
 
@@ -162,5 +174,7 @@ __all__ = [
     "analyst_view",
     "pseudonym",
     "pseudonym_key",
+    "suppress_complementary",
+    "suppress_for_publication",
     "suppress_small_cells",
 ]

@@ -7,7 +7,7 @@ say something about the databases.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from uuid import uuid4
 
 import orjson
@@ -125,3 +125,22 @@ def test_an_erasure_destroys_the_key_and_drops_the_snapshots_with_its_events(
     assert [r.wrapped for r in store.key_rows(["E1"])] == [None]
     assert store.snapshots([uid]) == {}
     assert store.max_position() == 2
+
+
+def test_a_key_rotation_rewraps_the_live_keys_and_leaves_the_erased(store: EventStore) -> None:
+    live, gone = key("E1"), key("E2")
+    with store.unit_of_work() as uow:
+        uow.write([event("E1", 1, "s1"), event("E2", 1, "s2")], [live, gone])
+        uow.erase(Erasure("E2", stream_uuid(person_stream("E2")), "2026-11-24", uuid4().hex))
+    seen: list[str | None] = []
+
+    def rewrap(rows: Sequence[KeyRow]) -> list[tuple[str, bytes]]:
+        seen.extend(r.employee_id for r in rows)
+        return [(r.key_id, b"new " + (r.wrapped or b"")) for r in rows]
+
+    assert store.rewrap_keys(rewrap) == 1
+
+    assert seen == ["E1"]
+    assert [r.wrapped for r in store.key_rows(["E1", "E2"]) if r.employee_id == "E1"] == [
+        b"new wrapped"
+    ]
