@@ -1,4 +1,4 @@
-"""`hrledger`: the command line of shared/interchange.md.
+"""`hrledger`: the one command line of the ledger (docs/import.md, docs/kpis.md, …).
 
 Errors reach the user as one clear message and a non-zero exit code, never
 a traceback: a clerk or a cron job must know what to fix.

@@ -65,8 +65,6 @@ class Policy:
     self_certification: SelfCertification
     welfare_leave: WelfareLeave
     unpaid_leave: UnpaidLeave
-    sickness_target_pct: float
-    apprentice_target: int
     retention: dict[str, RetentionRule] | None = None
     """Per kind of field (``RETENTION_KINDS``); None: the policy sets no retention."""
 
@@ -120,6 +118,8 @@ def policy_from_dict(data: dict[str, Any]) -> Policy:
 
 
 def _policy_from_dict(data: dict[str, Any]) -> Policy:
+    # Other top-level keys are ignored, so older files load: they carried the KPI targets
+    # (sickness_target_pct, apprentice_target), which the targets file holds now.
     try:
         welfare = dict(data["welfare_leave"])
         welfare["unpaid_only"] = tuple(welfare["unpaid_only"])
@@ -129,8 +129,6 @@ def _policy_from_dict(data: dict[str, Any]) -> Policy:
             self_certification=SelfCertification(**data["self_certification"]),
             welfare_leave=WelfareLeave(**welfare),
             unpaid_leave=UnpaidLeave(**data["unpaid_leave"]),
-            sickness_target_pct=float(data.get("sickness_target_pct", 6.5)),
-            apprentice_target=int(data.get("apprentice_target", 0)),
             retention=(
                 {k: RetentionRule(**v) for k, v in data["retention"].items()}
                 if data.get("retention") is not None

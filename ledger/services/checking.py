@@ -27,7 +27,7 @@ from ledger.domain.streams import deviation_stream, person_stream, stream_uuid
 from ledger.security.keys import Keyring, KeyRow
 from ledger.security.sealing import seal_event
 from ledger.storage.port import NewEvent
-from ledger.storage.wire import event_topics, stamp
+from ledger.storage.wire import TIMESTAMP, event_topics, stamp
 
 State = PersonState | DeviationState
 Line = tuple[int, dict[str, Any]]
@@ -217,5 +217,5 @@ class BatchChecker:
             stored["employee_id"] = route.employee_id
         if stored["type"] == "retracted":
             stored["target_type"] = state.facts[stored["target_event_id"]]
-        stored["timestamp"] = self._stamp
+        stored[TIMESTAMP] = self._stamp
         return stored

@@ -1,4 +1,4 @@
-"""The JSON Lines import file and the event export (shared/interchange.md).
+"""The JSON Lines import file and the event export (docs/events.md, docs/import.md).
 
 Export writes the stored events back in the import format, with the
 recorded time and ledger position added, so that importing an export into an

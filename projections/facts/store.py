@@ -26,7 +26,9 @@ rename leaves the new state complete.
 
 The manifest also holds a fingerprint (SHA-256 of the stored state at the
 checkpoint position); if the ledger behind the URL no longer has that row
-(a restored backup, a different file), the projection is rebuilt from 0.
+(a restored backup, a different file), the projection is rebuilt from 0. It
+is rebuilt too when the fact tables' columns or choices changed since it was
+saved (``FACTS_SCHEMA``: a new value in the event catalogue, a new column).
 
 Why not the eventsourcing library's tracking recorders: they keep the
 tracking row in the *same database transaction* as the view rows, which is
@@ -65,6 +67,9 @@ MANIFEST = "manifest.json"
 FORMAT = 2
 """2: sealed segments. A manifest of another format is ignored (the projection is rebuilt
 and the files it named are deleted as orphans)."""
+FACTS_SCHEMA = hashlib.sha256(repr(sorted(SCHEMAS.items(), key=str)).encode()).hexdigest()[:16]
+"""Fingerprint of the fact tables' schemas, enum categories included: saved segments of
+another shape cannot be read into today's schemas, so they are rebuilt."""
 PURPOSE = "hrledger projection cache v1"
 SUFFIX = ".parquet.sealed"
 LEGACY_SUFFIX = ".parquet"
@@ -97,6 +102,7 @@ class Manifest:
     def to_json(self) -> dict[str, Any]:
         return {
             "format": FORMAT,
+            "facts_schema": FACTS_SCHEMA,
             "schema_version": EXPORT_SCHEMA_VERSION,
             "ledger_url": without_password(self.ledger_url),
             "position": self.position,
@@ -107,8 +113,8 @@ class Manifest:
 
     @staticmethod
     def from_json(data: dict[str, Any]) -> Manifest:
-        if data.get("format") != FORMAT:
-            return Manifest()
+        if data.get("format") != FORMAT or data.get("facts_schema") != FACTS_SCHEMA:
+            return Manifest()  # rebuilt from 0
         segs = {n: list(data.get("segments", {}).get(n, [])) for n in SCHEMAS}
         return Manifest(
             int(data["position"]),

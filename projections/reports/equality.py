@@ -32,10 +32,8 @@ from projections.facts.source import Facts
 from projections.facts.timeline import active_on, employment_intervals
 from projections.kpi.context import build_context
 from projections.kpi.parental import parental
-from projections.reports.privacy import suppress_complementary
+from projections.reports.privacy import MIN_PERSONS, small_cells, suppress_complementary
 from projections.reports.secondary import EQUALITY_ACROSS, EQUALITY_WITHIN
-
-MIN_CELL = 5
 
 REPORT_SCHEMA = pl.Schema(
     {
@@ -56,16 +54,14 @@ def suppress_small(
     df: pl.DataFrame,
     count_cols: list[str],
     value_cols: list[str],
-    threshold: int = MIN_CELL,
+    threshold: int = MIN_PERSONS,
 ) -> pl.DataFrame:
     """Null ``value_cols`` of rows where any of ``count_cols`` is below ``threshold``.
 
     Adds (or updates) a boolean ``suppressed`` column. Zero counts are not
     suppressed (an empty cell reveals nobody).
     """
-    small = pl.any_horizontal(
-        [(pl.col(c) > 0) & (pl.col(c) < threshold) for c in count_cols]
-    ).fill_null(False)
+    small = small_cells(*count_cols, threshold=threshold, empty_is_small=False)
     prior = pl.col("suppressed") if "suppressed" in df.columns else pl.lit(False)
     hidden = [*value_cols, *count_cols]  # the counts are values too: hide them as well
     return df.with_columns(

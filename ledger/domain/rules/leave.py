@@ -10,10 +10,9 @@ from datetime import date, timedelta
 from typing import Any
 
 from ledger.domain.calendar import count_workdays, months_after
+from ledger.domain.errors import Refusal
 from ledger.domain.person import Leave, PersonState
 from ledger.domain.policy import Policy
-
-Refusal = tuple[str | None, str]
 
 
 def check_leave(ev: dict[str, Any], state: PersonState, policy: Policy) -> list[Refusal]:

@@ -11,10 +11,10 @@ import bisect
 from datetime import date
 from typing import Any
 
+from ledger.domain.errors import Refusal
 from ledger.domain.person import PersonState
 from ledger.domain.policy import Policy
 
-Refusal = tuple[str | None, str]
 WINDOW_DAYS = 365
 """'12 months' is read as any 365 consecutive days ending on a self-certified day."""
 
