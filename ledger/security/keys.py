@@ -180,6 +180,17 @@ class Keyring:
         ring.by_employee = {r.employee_id: r.key_id for r in rows if r.employee_id is not None}
         return ring
 
+    def include(self, source: KeySource, employee_ids: Iterable[str]) -> None:
+        """Load the keys of these employees too, those not known yet (a file read in chunks
+        meets its persons chunk by chunk)."""
+        wanted = sorted({e for e in employee_ids if e not in self.by_employee})
+        if not wanted and LEDGER_KEY_ID in self.rows:
+            return
+        for row in source.key_rows(wanted):
+            self.rows.setdefault(row.key_id, row)
+            if row.employee_id is not None:
+                self.by_employee.setdefault(row.employee_id, row.key_id)
+
     def take_new_rows(self) -> list[KeyRow]:
         """The keys made since the last call: they go to the store with the events they seal."""
         rows, self.new_rows = self.new_rows, []
