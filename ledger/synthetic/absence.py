@@ -17,7 +17,7 @@ import random
 from dataclasses import dataclass
 from datetime import date
 
-from ledger.domain.calendar import is_workday
+from ledger.domain.calendar import add_months, is_workday
 from ledger.synthetic.model import Person, iso
 from ledger.synthetic.presets import Preset
 from ledger.synthetic.sampling import add_years, age_on, ordinal, pick_weighted, poisson
@@ -38,6 +38,10 @@ DOCTOR_WEEKDAY = (1.4, 1.0, 1.0, 1.0, 1.0, 0.3, 0.3)
 SELF_DAYS = ((1, 0.33), (2, 0.25), (3, 0.2), (4, 0.08), (5, 0.05), (6, 0.03), (7, 0.03), (8, 0.03))
 SELF_LIMIT_MARGIN = 20
 """Self-certified days allowed in any 12 months by the generator (the handbook allows 24)."""
+SERVICE_MONTHS = 2
+SERVICE_BREAK_DAYS = 14
+"""Self-certification only after two months of service, breaks up to two weeks bridged
+(folketrygdloven § 8-24, both built-in policies); earlier occurrences are doctor-certified."""
 GRADES = ((20, 0.1), (30, 0.05), (40, 0.15), (50, 0.4), (60, 0.15), (70, 0.05), (80, 0.1))
 
 # -- calibration of leave ----------------------------------------------------------
@@ -317,6 +321,8 @@ class Absence:
                     end = a - 1
             if blocked:
                 continue
+            if cert == "self" and not self._may_self_certify(person, start):
+                cert = "doctor"
             if cert == "self":
                 recent = sum(
                     min(b, end + 365) - max(a, start - 365) + 1
@@ -329,6 +335,13 @@ class Absence:
                     self_runs.append((start, end))
             self._emit_sick(person, start, end, cert)
             prev_end = end
+
+    @staticmethod
+    def _may_self_certify(person: Person, day: int) -> bool:
+        since = person.service_start(day, SERVICE_BREAK_DAYS)
+        if since is None:
+            return False
+        return day >= add_months(date.fromordinal(since), SERVICE_MONTHS).toordinal()
 
     def _active_start(
         self, days: list[int], cum: list[float], segments: list[tuple[int, int]]
