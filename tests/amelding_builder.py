@@ -7,8 +7,8 @@ from typing import Any
 
 from ledger.amelding.codes import NAMESPACE
 
-REPORTER = "964965137"
-UNIT = "974123456"
+REPORTER = "910000011"
+UNIT = "910000022"
 KARI = "17858000661"
 """A synthetic identity number (month + 80): born 1980-05-17, a woman."""
 

@@ -150,10 +150,11 @@ class _Reader:
         if value is None:
             return None
         try:
-            return float(value)
+            number = float(value)
         except ValueError:
             self.bad(f"{path}/{name}", f"{value!r} is not a number")
             return None
+        return int(number) if number.is_integer() else number  # 100, as the ledger writes it
 
     def flag(self, elem: ET.Element, name: str, path: str) -> bool | None:
         value = self.text(elem, name, path, required=False)

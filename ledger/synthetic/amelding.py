@@ -280,13 +280,14 @@ def write_amelding(
     *,
     first_month: str,
     last_month: str,
-    reporter: str = "964965137",
+    reporter: str | None = None,
     name: str = "",
     tag: str = "synthetic",
 ) -> int:
     """Write the months [first_month, last_month] as a-melding files; returns the file count."""
     town = _Municipality(lines)
     mapping, orgnr, codes = town.mapping(name)
+    reporter = reporter or organisation_numbers(1, first=1)[0]
     out.mkdir(parents=True, exist_ok=True)
     (out / "mapping.json").write_text(
         json.dumps(mapping_to_dict(mapping), ensure_ascii=False, indent=2) + "\n", "utf-8"

@@ -59,7 +59,7 @@ def test_a_new_arbeidsforhold_is_a_hire_with_the_months_state(
         row = p.roster(date(2024, 1, 31)).row(0, named=True)
     assert row["employee_id"] == "E1" and row["employment_id"] == "E1-1"
     assert row["birth_date"] == date(1980, 5, 17) and row["gender"] == "F"
-    assert row["unit"] == "virksomhet 974123456" and row["position"] == "yrke 2223101"
+    assert row["unit"] == "virksomhet 910000022" and row["position"] == "yrke 2223101"
     assert row["position_pct"] == 100 and row["annual_salary"] == 600_000  # 50,000 × 12
 
 
@@ -235,7 +235,7 @@ def test_a_missing_month_is_refused(ledger_url: str, tmp_path: Path) -> None:
     problems = refused(ledger_url, tmp_path)
 
     assert problems == [
-        f"{tmp_path / 'mar.xml'}: melding/Leveranse/kalendermaaned: no a-melding from 964965137 "
+        f"{tmp_path / 'mar.xml'}: melding/Leveranse/kalendermaaned: no a-melding from 910000011 "
         "for 2024-02, between 2024-01 and 2024-03; every month of the history is needed"
     ]
 
@@ -271,7 +271,7 @@ def test_a_sub_unit_missing_from_the_mapping_is_refused(ledger_url: str, tmp_pat
 
     assert problems == [
         f"{tmp_path / 'jan.xml'}: melding/Leveranse/oppgave/virksomhet[1]/norskIdentifikator: "
-        "virksomhet 974123456 is not in the mapping's units; add it with its unit and sector"
+        "virksomhet 910000022 is not in the mapping's units; add it with its unit and sector"
     ]
 
 
