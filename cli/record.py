@@ -25,6 +25,27 @@ def _cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_import_absence(args: argparse.Namespace) -> int:
+    from ledger.services.absence_csv import column_mapping, read_absence_csv
+    from ledger.services.interchange import import_file
+    from ledger.services.recording import Ledger
+
+    columns = column_mapping(args.column)
+    ledger = Ledger(args.db, policy=args.policy)
+    try:
+        result = import_file(
+            ledger,
+            Path(args.file),
+            progress=args.progress,
+            lines_of=lambda path: read_absence_csv(path, columns),
+        )
+    finally:
+        ledger.close()
+    note = f" ({result.already_stored} already stored)" if result.already_stored else ""
+    print(f"stored {result.stored} sick days{note}")
+    return 0
+
+
 def _cmd_generate(args: argparse.Namespace) -> int:
     from ledger.synthetic import generate
 
@@ -70,6 +91,22 @@ def register(sub: Any) -> None:
     p.add_argument("--policy", help=POLICY_HELP)
     p.add_argument("--progress", action="store_true", help="show a progress bar")
     p.set_defaults(handler=_cmd_import)
+
+    p = sub.add_parser(
+        "import-absence", help="import sick-leave periods from a CSV file, all or nothing"
+    )
+    p.add_argument("file")
+    p.add_argument(
+        "--column",
+        action="append",
+        default=[],
+        metavar="FIELD=HEADER",
+        help="the CSV column that holds FIELD (employee_id, start_date, end_date, certificate, "
+        "grade_pct, event_id, note), if not named so; repeat for several",
+    )
+    p.add_argument("--policy", help=POLICY_HELP)
+    p.add_argument("--progress", action="store_true", help="show a progress bar")
+    p.set_defaults(handler=_cmd_import_absence)
 
     p = sub.add_parser(
         "generate", help="write a synthetic municipality as JSON Lines (or a-melding files)"
