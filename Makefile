@@ -48,9 +48,10 @@ notebooks: env $(DEMO_KEY)
 lab: env $(DEMO_KEY)
 	$(KEYED) HRLEDGER_DB=$(DEMO_DB) $(BIN)/jupyter lab notebooks
 
+# Every figure of issue 13 in one run and one summary (about an hour, several GB; a quiet machine).
+# A quick check that it runs: .venv/bin/python -m benchmarks.all --fraction 0.01
 bench: env
-	$(BIN)/python -m benchmarks.import_speed
-	$(BIN)/python -m benchmarks.rebuild --generate --from 2015 --to 2024 --workdir bench-data
+	$(BIN)/python -m benchmarks.all --json bench-data/bench.json
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache .mypy_cache .ruff_cache
