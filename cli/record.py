@@ -14,7 +14,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
     from ledger.services.interchange import import_file
     from ledger.services.recording import Ledger
 
-    ledger = Ledger(args.db, policy=args.policy)
+    ledger = Ledger(settings=args.settings)
     try:
         result = import_file(ledger, Path(args.file), progress=args.progress)
     finally:
