@@ -51,6 +51,7 @@ demo: env $(DEMO_KEY)
 	$(KEYED) $(BIN)/hrledger --db $(DEMO_DB) kpi --from 2021-01-01 --to 2022-12-31 --every year --format summary
 	-$(MAKE) notebooks
 	@echo "demo ledger: $(DEMO_DIR)/sandnes.sqlite  (try: HRLEDGER_MASTER_KEY_FILE=$(DEMO_KEY) HRLEDGER_DB=$(DEMO_DB) $(BIN)/hrledger history <employee_id>)"
+	@echo "hrledger is in $(BIN)/: 'source $(BIN)/activate' puts it on the PATH; 'make lab' opens the notebooks"
 
 notebooks: env $(DEMO_KEY)
 	$(KEYED) HRLEDGER_DB=$(DEMO_DB) $(BIN)/python -m projections.notebooks --out $(DEMO_DIR)/notebooks

@@ -152,8 +152,8 @@ def revision_table(
     (rounded to 2 decimals for display; no change is ``0.0``, not ``-0.0``).
 
     Both frames are KPI series of the same periods (no ``by``); one row per
-    period and KPI, labelled in Norwegian; only periods that had ended at
-    ``reported_at``.
+    period and KPI (in the order of ``columns``), labelled in Norwegian; only
+    periods that had ended at ``reported_at``.
     """
     then, now = _ended_by(then, reported_at), _ended_by(now, reported_at)
     cols = [c for c in columns if c in then.columns and c in now.columns]
@@ -170,7 +170,7 @@ def revision_table(
             ).alias("endring"),
             pl.col("kpi").replace(LABELS).alias("nøkkeltall"),
         )
-        .sort("period_start", "kpi")
+        .sort("period_start", pl.col("kpi").replace_strict(cols, list(range(len(cols)))))
         .select(
             _period_label(_granularity(now)).alias("periode"),
             "nøkkeltall",
