@@ -61,6 +61,7 @@ CHROMIUM_FLAGS = (
     "--proxy-server=http://127.0.0.1:9",
 )
 NOTEBOOK_TIMEOUT = 300
+CHART_TIMEOUT = 60
 LOCAL_HOSTS = {"127.0.0.1"}
 NON_NETWORK_SCHEMES = {"data", "blob", "about", "chrome"}
 """Chromium's own pages (its start tab) and inline data: never leave the machine."""
@@ -284,13 +285,16 @@ def _run_notebook(driver: Any, server: Lab, name: str, out: Path) -> Outcome:
         time.sleep(0.5)
     ran = time.monotonic() - t0
     # Charts: as many Vega views as the notebook displays charts, each drawn.
-    expected = len(re.findall(r"charts\.save_png\(", (server_notebook(name)).read_text()))
-    views: list[dict[str, Any]] = []
-    while time.monotonic() < deadline:
-        views = driver.execute_script(_CHARTS_JS)
+    source = (runner.NOTEBOOK_DIR / f"{name}.ipynb").read_text(encoding="utf-8")
+    expected = len(re.findall(r"charts\.save_png\(", source))
+    views: list[dict[str, Any]] = driver.execute_script(_CHARTS_JS)
+    # Cells done: a chart draws within seconds (a failed run does not wait for it).
+    charts_deadline = time.monotonic() + (0 if result.problems else CHART_TIMEOUT)
+    while time.monotonic() < charts_deadline:
         if len(views) >= expected and all(v["drawn"] for v in views):
             break
         time.sleep(0.5)
+        views = driver.execute_script(_CHARTS_JS)
     result.charts = sum(v["drawn"] for v in views)
     if len(views) != expected or not all(v["drawn"] for v in views):
         result.problems.append(
@@ -308,11 +312,13 @@ def _run_notebook(driver: Any, server: Lab, name: str, out: Path) -> Outcome:
     for mark in marks[:10]:
         driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", mark)
         ActionChains(driver).move_to_element(mark).perform()
-        time.sleep(0.3)
-        tip = driver.execute_script(
-            "const t = document.querySelector('#vg-tooltip-element.visible');"
-            "return t ? t.textContent : '';"
-        )
+        shown_by = time.monotonic() + 2
+        while not tip and time.monotonic() < shown_by:
+            time.sleep(0.1)
+            tip = driver.execute_script(
+                "const t = document.querySelector('#vg-tooltip-element.visible');"
+                "return t ? t.textContent : '';"
+            )
         if tip:
             break
     if not tip:
@@ -325,10 +331,6 @@ def _run_notebook(driver: Any, server: Lab, name: str, out: Path) -> Outcome:
         result.problems.append(f"requests outside 127.0.0.1: {outside}")
     _shut_down_kernels(server)
     return result
-
-
-def server_notebook(name: str) -> Path:
-    return runner.NOTEBOOK_DIR / f"{name}.ipynb"
 
 
 def _screenshot(driver: Any, path: Path) -> Path:
@@ -364,7 +366,8 @@ def test_notebooks_run_in_jupyterlab_with_charts_drawn_offline(
 ) -> None:
     outcomes = [_run_notebook(browser, jupyterlab, p.stem, tmp_path) for p in runner.notebooks()]
     report = "\n".join(
-        f"{o.notebook}: {o.charts} charts, {o.seconds:.0f}s, screenshot {o.screenshot}"
+        f"{o.notebook}: {o.charts} charts drawn; open {o.phases[0]:.0f}s, cells done "
+        f"{o.phases[1]:.0f}s, all {o.seconds:.0f}s; screenshot {o.screenshot}"
         + "".join(f"\n    {p}" for p in o.problems)
         for o in outcomes
     )
