@@ -63,9 +63,10 @@ lab: env $(DEMO_KEY)
 	@[ -n "$$HRLEDGER_DB" ] || [ -f $(DEMO_DIR)/sandnes.sqlite ] || echo "no demo ledger yet: run 'make demo' first (or set HRLEDGER_DB)"
 	$(KEYED) HRLEDGER_DB=$${HRLEDGER_DB:-$(DEMO_DB)} $(BIN)/python -m projections.lab $(LAB_ARGS)
 
+# Every figure of issue 13 in one run and one summary (about an hour, several GB; a quiet machine).
+# A quick check that it runs: .venv/bin/python -m benchmarks.all --fraction 0.01
 bench: env
-	$(BIN)/python -m benchmarks.import_speed
-	$(BIN)/python -m benchmarks.rebuild --generate --from 2015 --to 2024 --workdir bench-data
+	$(BIN)/python -m benchmarks.all --json bench-data/bench.json
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache .mypy_cache .ruff_cache

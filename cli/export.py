@@ -8,7 +8,7 @@ from typing import Any
 
 from cli.args import add_grouping, iso_date, iso_timestamp
 
-TABLES = ("kpi", "roster", "sick-days", "employments")
+TABLES = ("kpi", "roster", "sick-days", "employments", "leave", "hms-deviations", "calendar")
 
 
 def _cmd_export(args: argparse.Namespace) -> int:

@@ -1,4 +1,4 @@
-"""`hrledger`: the command line of shared/interchange.md.
+"""`hrledger`: the one command line of the ledger (docs/import.md, docs/kpis.md, …).
 
 Errors reach the user as one clear message and a non-zero exit code, never
 a traceback: a clerk or a cron job must know what to fix.
@@ -11,10 +11,10 @@ import os
 import sys
 from collections.abc import Sequence
 
-from cli import audit, erase, export, inspect, read, record, roles
+from cli import audit, erase, export, inspect, keys, read, record, retention, roles
 from ledger.domain.errors import ImportRefused, LedgerError
 
-COMMAND_GROUPS = (record, export, inspect, read, audit, roles, erase)
+COMMAND_GROUPS = (record, export, inspect, read, audit, roles, erase, keys, retention)
 """Each module owns its commands and registers them; handlers import the heavy parts."""
 
 

@@ -37,8 +37,10 @@ def write_frame(df: pl.DataFrame, fmt: str, out: str | None) -> None:
         ):
             text = str(df.with_columns(pl.col(pl.Float64, pl.Float32).round(TABLE_DECIMALS)))
         emit((text + "\n").encode(), out)
-    elif fmt == "csv":
-        emit(df.write_csv().encode(), out)
+    elif fmt == "csv":  # CSV has no lists: `suppressed_cells` becomes "men;women"
+        lists = [n for n, t in df.schema.items() if isinstance(t, pl.List)]
+        flat = df.with_columns(pl.col(n).list.join(";") for n in lists) if lists else df
+        emit(flat.write_csv().encode(), out)
     elif fmt == "json":
         rows = df.with_columns(pl.col(pl.Date).cast(pl.String)).to_dicts()
         emit((json.dumps(rows, default=str, ensure_ascii=False) + "\n").encode(), out)

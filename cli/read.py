@@ -40,6 +40,12 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     p.add_argument("--to", dest="date_to", type=iso_date, required=True)
     add_grouping(p, required=True)
     p.add_argument("--targets", help="municipality (sandnes, utsira) or a targets JSON file")
+    p.add_argument(
+        "--publish",
+        action="store_true",
+        help="for publication: suppress cells of fewer than 5 persons, and the cells that would "
+        "give them away (docs/privacy.md)",
+    )
     _common(p, (*FORMATS, "summary"))
     p.set_defaults(handler=cmd_kpi)
 
@@ -87,12 +93,18 @@ def _kpi(args: argparse.Namespace) -> pl.DataFrame:
 def cmd_kpi(args: argparse.Namespace) -> int:
     df = _kpi(args)
     if args.format == "summary":  # headline KPIs against targets, for people
+        if args.publish:
+            raise SystemExit("--publish makes a table to publish; drop --format summary")
         if args.by:
             raise SystemExit("--format summary shows the whole municipality; drop --by")
         from projections.reports.summary import summary_table
 
         emit(summary_table(df).encode(), args.out)
         return 0
+    if args.publish:
+        from projections.reports.privacy import suppress_for_publication
+
+        df = suppress_for_publication(df, by=args.by)
     write_frame(df, args.format, args.out)
     return 0
 
@@ -104,8 +116,19 @@ def cmd_equality(args: argparse.Namespace) -> int:
     return 0
 
 
+def _calendar(args: argparse.Namespace) -> pl.DataFrame:
+    """The agreed work-day calendar needs no ledger: only the dates."""
+    from projections.api import calendar
+
+    if args.date_from is None or args.date_to is None:
+        raise SystemExit("export calendar needs --from DATE and --to DATE")
+    if args.date_to < args.date_from:
+        raise SystemExit(f"--to {args.date_to} is before --from {args.date_from}")
+    return calendar(args.date_from, args.date_to)
+
+
 def export_table(args: argparse.Namespace) -> int:
-    """``hrledger export kpi|roster|sick-days|employments``: versioned tables for consumers."""
+    """``hrledger export kpi|roster|…|calendar``: versioned tables (docs/downstream.md)."""
     what = args.what
     fmt = args.format or (Path(args.out).suffix.lstrip(".") if args.out else "json")
     if fmt not in ("parquet", "csv", "json"):
@@ -124,6 +147,14 @@ def export_table(args: argparse.Namespace) -> int:
     elif what == "employments":
         with _open(args) as p:
             df = p.employments(known_at=known_at)
+    elif what == "leave":
+        with _open(args) as p:
+            df = p.leave(args.date_from, args.date_to, known_at=known_at)
+    elif what == "hms-deviations":
+        with _open(args) as p:
+            df = p.hms_deviations(args.date_from, args.date_to, known_at=known_at)
+    elif what == "calendar":
+        df = _calendar(args)
     else:
         raise SystemExit(f"cannot export {what!r}")
     write_frame(df, fmt, args.out)

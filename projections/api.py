@@ -18,8 +18,9 @@ from typing import Any
 
 import polars as pl
 
+from ledger.security.keys import Keyring
 from projections.facts.schema import make_schema
-from projections.facts.source import PAGE_SIZE, Facts, RowSource, effective, read_facts
+from projections.facts.source import PAGE_SIZE, Facts, RowSource, effective, forget, read_facts
 from projections.facts.store import FactStore, Manifest, default_directory, fingerprint, merge
 from projections.facts.timeline import employment_intervals, workday_calendar
 from projections.kpi import kpi_series
@@ -43,6 +44,48 @@ SICK_DAYS_SCHEMA = make_schema(
         "recorded_at": pl.Datetime("us", "UTC"),
     }
 )
+LEAVE_EXPORT_SCHEMA = make_schema(
+    {
+        "employee_id": pl.String,
+        "start_date": pl.Date,
+        "end_date": pl.Date,
+        "kind": pl.String,
+        "paid": pl.Boolean,
+        "leave_pct": pl.Float64,
+        "event_id": pl.String,
+        "position": pl.Int64,
+        "recorded_at": pl.Datetime("us", "UTC"),
+    }
+)
+HMS_EXPORT_SCHEMA = make_schema(
+    {
+        "deviation_id": pl.String,
+        "type": pl.String,
+        "date": pl.Date,
+        "sector": pl.String,
+        "unit": pl.String,
+        "category": pl.String,
+        "severity": pl.Int64,
+        "employee_id": pl.String,
+        "event_id": pl.String,
+        "position": pl.Int64,
+        "recorded_at": pl.Datetime("us", "UTC"),
+    }
+)
+CALENDAR_SCHEMA = make_schema(
+    {"date": pl.Date, "weekday": pl.Int8, "public_holiday": pl.Boolean, "workday": pl.Boolean}
+)
+
+
+def calendar(start: date, end: date) -> pl.DataFrame:
+    """Every day of [start, end]: ISO weekday (1 = Monday), weekday public holiday, agreed
+    work-day. The one calendar the sickness KPIs use (docs/kpis.md), for outside tools."""
+    cal = workday_calendar(start, end).with_columns(pl.col("date").dt.weekday().alias("weekday"))
+    return (
+        cal.with_columns(((pl.col("weekday") <= 5) & ~pl.col("workday")).alias("public_holiday"))
+        .select(CALENDAR_SCHEMA.names())
+        .match_to_schema(CALENDAR_SCHEMA)
+    )
 
 
 @dataclass
@@ -79,8 +122,10 @@ class Projection:
         self._cache: _Cache | None = None
         if self.files is not None:
             with self.files.locked(exclusive=False):
-                self._manifest = self.files.manifest()
-                self._facts = self.files.load(self._manifest)
+                m = self.files.manifest()
+                if self.files.opens(m):  # else sealed with another master key: rebuilt on catch-up
+                    self._manifest = m
+                    self._facts = self.files.load(m)
 
     # ------------------------------------------------------------ position
     @property
@@ -104,53 +149,71 @@ class Projection:
         if self.files is None:
             delta, last = read_facts(self.store, self._manifest.position)
             n = last - self._manifest.position
-            if n and delta.erasure.height and self._manifest.position:
-                return self.rebuild()  # an erased person's facts must leave memory too
             if n:
+                erased = delta.erasure["employee_id"].unique().to_list()
                 self._facts = merge(self._facts, delta)
+                if erased:  # an erased person's opened fields leave memory too
+                    self._facts = forget(self._facts, erased)[0]
                 self._manifest = Manifest(last, None, self._manifest.segments, self.url)
-                self._advance_cache(delta, last)
+                self._advance_cache(delta, last, erased)
             return n
         total = 0
         with self.files.locked():
             m = self.files.manifest()
-            if m.position != self._manifest.position:
-                self._facts = self.files.load(m)  # another process moved it meanwhile
-                self._cache = None
+            if not self.files.opens(m):
+                # Sealed with another master key (a rotation): rebuild, but only once this
+                # key has proved it opens the ledger, so a wrong key destroys nothing.
+                Keyring.load(self.store, []).check_master()
+                m = self._reset()
+            else:
+                # The files open with this key, but after a rotation the old key still does:
+                # it must also open the ledger's keys, or the cache would outlive the rotation.
+                Keyring.load(self.store, []).check_master()
+                if m.position != self._manifest.position:
+                    self._facts = self.files.load(m)  # another process moved it meanwhile
+                    self._cache = None
             if m.position and (
                 m.position > self.store.max_position()
                 or fingerprint(self.store, m.position) != m.fingerprint
             ):
                 m = self._reset()  # not the ledger we projected: start over
-            restarted = False
             while True:
                 delta, last = read_facts(self.store, m.position, upto=m.position + batch_rows)
                 if last == m.position:
                     break
-                if delta.erasure.height and m.position and not restarted:
-                    # The stored facts hold the erased person's sick days in plain form:
-                    # start over, so the files are rewritten without them.
-                    m = self._reset()
-                    restarted = True
-                    continue
                 total += last - m.position
-                m = self.files.commit(m, delta, last, fingerprint(self.store, last), self.url)
+                fp = fingerprint(self.store, last)
+                erased = delta.erasure["employee_id"].unique().to_list()
+                if erased and m.position:
+                    # The stored facts hold the erased persons' opened fields: they leave
+                    # the facts and the files that hold them are replaced (not the others).
+                    self._facts, changed = forget(merge(self._facts, delta), erased)
+                    rewrite = {n: getattr(self._facts, n) for n in changed}
+                    m = self.files.commit(m, delta, last, fp, self.url, rewrite=rewrite)
+                    self._advance_cache(delta, last, erased)
+                    continue
+                m = self.files.commit(m, delta, last, fp, self.url)
                 self._facts = merge(self._facts, delta)
                 self._advance_cache(delta, last)
             self._manifest = self.files.compact(m, self._facts)
         return total
 
-    def _advance_cache(self, delta: Facts, position: int) -> None:
+    def _advance_cache(self, delta: Facts, position: int, erased: list[str] | None = None) -> None:
         """Fold new facts into the "everything known" cache instead of recomputing it.
 
         New rows without retractions only add facts; employment intervals are
-        rebuilt only when employment events arrived. Anything else: recompute.
+        rebuilt only when employment events arrived. Persons erased in ``delta``
+        leave the cached facts as they leave the stored ones (forgetting commutes
+        with applying retractions, and erasure changes no employment fact).
+        Anything else: recompute.
         """
         c = self._cache
         if c is None or c.known_at is not None or delta.retraction.height:
             self._cache = None
             return
         facts = merge(c.facts, delta)
+        if erased:
+            facts = forget(facts, erased)[0]
         intervals = (
             c.intervals if delta.employment.height == 0 else employment_intervals(facts.employment)
         )
@@ -237,6 +300,60 @@ class Projection:
             .select(SICK_DAYS_SCHEMA.names())
             .match_to_schema(SICK_DAYS_SCHEMA)
             .sort("employee_id", "date")
+        )
+
+    def leave(
+        self,
+        start: date | None = None,
+        end: date | None = None,
+        known_at: datetime | None = None,
+        employee_id: str | None = None,
+    ) -> pl.DataFrame:
+        """Leaves (permisjon) overlapping [start, end]; they weight agreed and lost work-days.
+
+        The welfare reason stays out: it is personal and no KPI needs it.
+        """
+        lv = self._effective(known_at).facts.leave
+        if start is not None:
+            lv = lv.filter(pl.col("end_date") >= start)
+        if end is not None:
+            lv = lv.filter(pl.col("start_date") <= end)
+        if employee_id is not None:
+            lv = lv.filter(pl.col("employee_id") == employee_id)
+        return (
+            lv.with_columns(pl.col("kind").cast(pl.String))
+            .select(LEAVE_EXPORT_SCHEMA.names())
+            .match_to_schema(LEAVE_EXPORT_SCHEMA)
+            .sort("employee_id", "start_date", "position")
+        )
+
+    def hms_deviations(
+        self, start: date | None = None, end: date | None = None, known_at: datetime | None = None
+    ) -> pl.DataFrame:
+        """HMS deviations and their closings dated in [start, end], one row per event.
+
+        A closing carries the sector, unit, category, severity and employee of
+        the deviation it closes, so each row can be grouped alone.
+        """
+        h = self._effective(known_at).facts.hms
+        reported = (
+            h.filter(pl.col("type") == "hms_deviation")
+            .unique("deviation_id", keep="last")
+            .select("deviation_id", "sector", "unit", "category", "severity", "employee_id")
+        )
+        h = h.join(reported, on="deviation_id", how="left", suffix="_d").with_columns(
+            pl.coalesce(c, f"{c}_d").alias(c)
+            for c in ("sector", "unit", "category", "severity", "employee_id")
+        )
+        if start is not None:
+            h = h.filter(pl.col("date") >= start)
+        if end is not None:
+            h = h.filter(pl.col("date") <= end)
+        return (
+            h.with_columns(pl.col("type", "category").cast(pl.String))
+            .select(HMS_EXPORT_SCHEMA.names())
+            .match_to_schema(HMS_EXPORT_SCHEMA)
+            .sort("date", "position")
         )
 
     def equality_report(

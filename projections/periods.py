@@ -14,7 +14,7 @@ EVERY_CHOICES: Final[tuple[Every, ...]] = ("month", "quarter", "year")
 BY_CHOICES: Final = ("sector", "unit", "gender", "age_band")
 """Groupings of a KPI table (besides the whole municipality)."""
 
-EXPORT_SCHEMA_VERSION: Final = "1.0"
+EXPORT_SCHEMA_VERSION: Final = "1.1"
 """Version of the exported tables' columns (docs/downstream.md)."""
 SCHEMA_VERSION_KEY: Final = "hrledger.schema_version"
 """The Parquet key-value metadata key that carries ``EXPORT_SCHEMA_VERSION``."""

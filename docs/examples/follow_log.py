@@ -1,12 +1,15 @@
 """Follow the ledger from a checkpoint, exactly once, in your own process.
 
-    python docs/examples/follow_log.py --db sqlite:///hrledger.sqlite --state consumer.json
+    HRLEDGER_MASTER_KEY_FILE=/path/to/hrledger.key \\
+        python docs/examples/follow_log.py --db sqlite:///hrledger.sqlite --state consumer.json
 
 A downstream consumer (payroll, dashboard, statistics feed) keeps its own
-position. Each round it reads the rows stored after that position, handles
-them, and saves the new position *together with* its own results (here: one
-JSON file replaced atomically). After a crash it resumes from the last saved
-position: nothing is skipped, nothing handled twice. Stop with Ctrl-C.
+position. Each round it reads the events stored after that position through
+``ledger.services.follow`` (export form, personal fields opened with the
+master key), handles them, and saves the new position *together with* its
+own results (here: one JSON file replaced atomically). After a crash it
+resumes from the last saved position: nothing is skipped, nothing handled
+twice. Stop with Ctrl-C; ``--once`` catches up and exits.
 """
 
 from __future__ import annotations
@@ -18,15 +21,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ledger.storage.store import open_store
-
-PAGE = 10_000
+from ledger.services.follow import open_log
 
 
 def load_state(path: Path) -> dict[str, Any]:
     if path.exists():
         return dict(json.loads(path.read_text(encoding="utf-8")))
-    return {"position": 0, "sick_days_by_month": {}}
+    return {"position": 0, "sick_days_by_month": {}, "sick_day_months": {}}
 
 
 def save_state(path: Path, state: dict[str, Any]) -> None:
@@ -39,14 +40,20 @@ def save_state(path: Path, state: dict[str, Any]) -> None:
 
 
 def handle(event: dict[str, Any], state: dict[str, Any]) -> None:
-    """Your logic. Here: count sick days per month (retractions subtract)."""
+    """Your logic. Here: count sick days per month (retractions subtract).
+
+    An erased person's sick day reads ``[erased]`` in its date: it is counted
+    under that key, so totals still add up without knowing the day.
+    """
+    day = event.get("effective_date", "")
     counts = state["sick_days_by_month"]
+    months = state["sick_day_months"]
     if event["type"] == "sick_day":
-        month = event["effective_date"][:7]
+        month = day if day == "[erased]" else day[:7]
         counts[month] = counts.get(month, 0) + 1
-        state.setdefault("sick_day_months", {})[event["event_id"]] = month
+        months[event["event_id"]] = month
     elif event["type"] == "retracted" and event.get("target_type") == "sick_day":
-        month = state.get("sick_day_months", {}).pop(event["target_event_id"], None)
+        month = months.pop(event["target_event_id"], None)
         if month is not None:
             counts[month] -= 1
 
@@ -59,26 +66,24 @@ def main() -> None:
     ap.add_argument("--once", action="store_true", help="catch up once and exit")
     args = ap.parse_args()
 
-    store = open_store(args.db, create=False)
     path = Path(args.state)
     state = load_state(path)
-    try:
-        while True:
-            rows = store.read_rows(state["position"], PAGE)
-            for position, raw in rows:
-                handle(json.loads(raw), state)
-                state["position"] = position
-            if rows:
-                save_state(path, state)  # one checkpoint per page
-                print(f"at position {state['position']}")
-                continue  # more may be waiting
-            if args.once:
-                break
-            time.sleep(args.poll)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        store.close()
+    with open_log(args.db) as log:  # the master key comes from the environment
+        try:
+            while True:
+                page = log.read(after=state["position"])
+                for event in page.events:
+                    handle(event, state)
+                if page.position != state["position"]:
+                    state["position"] = page.position
+                    save_state(path, state)  # one checkpoint per page
+                    print(f"at position {state['position']}", flush=True)
+                    continue  # more may be waiting
+                if args.once:
+                    break
+                time.sleep(args.poll)
+        except KeyboardInterrupt:
+            pass
 
 
 if __name__ == "__main__":

@@ -7,6 +7,49 @@ section where there is one), so problems are data, not just strings.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+SHOWN_CHARACTERS = 80
+"""How much of a bad value a message echoes: enough to find it in the file, never megabytes."""
+MESSAGE_CHARACTERS = 2_000
+"""A refusal line is cut here whatever built it (the longest rule message is far shorter)."""
+
+
+def shown(value: Any) -> str:
+    """A value from the input as a message shows it: short, whatever its size or nesting.
+
+    Scalars as Python writes them (``'x'``, ``17``, ``True``); lists and
+    objects as compact JSON. Never recursive: a value nested a thousand deep
+    (the JSON parser allows 1,024 levels) is described, not printed.
+    """
+    if isinstance(value, str):
+        if len(value) <= SHOWN_CHARACTERS:
+            return repr(value)
+        return f"{value[:SHOWN_CHARACTERS]!r}… ({len(value):,} characters)"
+    if isinstance(value, list | dict):
+        try:
+            text = orjson.dumps(value).decode()
+        except orjson.JSONEncodeError:  # deeper than the encoder goes
+            return (
+                "[… nested too deep to show]"
+                if isinstance(value, list)
+                else "{… nested too deep to show}"
+            )
+    else:
+        text = repr(value)
+    if len(text) <= SHOWN_CHARACTERS:
+        return text
+    return f"{text[:SHOWN_CHARACTERS]}… ({len(text):,} characters)"
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text):,} characters)"
+
+Refusal = tuple[str | None, str]
+"""A rule's answer to one event: (the field, or None for the whole line; the message).
+The caller adds the line number, making it a ``Problem``."""
 
 
 @dataclass(frozen=True)
@@ -16,8 +59,8 @@ class Problem:
     field: str | None = None
 
     def __str__(self) -> str:
-        where = f"{self.field}: " if self.field else ""
-        return f"{self.line}: {where}{self.message}"
+        where = f"{_cut(self.field, SHOWN_CHARACTERS)}: " if self.field else ""
+        return f"{self.line}: {where}{_cut(self.message, MESSAGE_CHARACTERS)}"
 
 
 class LedgerError(Exception):

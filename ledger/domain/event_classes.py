@@ -6,14 +6,23 @@ name, registered with ``register_topic`` below), so class names are settled. Dat
 kept as ISO strings, exactly as in the interchange, so that the stored JSON
 decodes column-wise in polars without a custom transcoding.
 
-The bulk write path builds the stored JSON directly (see ``ledger.encoding``)
-for speed; a test proves the library's mapper decodes it into these classes.
+One class per stored type of the catalogue (``ledger.domain.catalogue``),
+made from it when this module is imported: its name is the type's
+``stored_class``, its annotated fields are the type's stored fields. The
+write path builds the stored JSON directly for speed
+(``ledger.services.recording``); tests/integration/test_library_compatibility.py
+proves the library's mapper decodes it into these classes.
 """
 
 from __future__ import annotations
 
+import types
+from typing import cast
+
 from eventsourcing.domain import DomainEvent
 from eventsourcing.utils import register_topic
+
+from ledger.domain.catalogue import STORED_TYPES, EventType, Field, Kind
 
 
 class LedgerEvent(DomainEvent):
@@ -27,131 +36,52 @@ class LedgerEvent(DomainEvent):
     """Retained personal fields (birth date, pay), sealed with the ledger key."""
 
 
-class Hired(LedgerEvent):
-    employee_id: str
-    employment_id: str
-    effective_date: str
-    birth_date: str
-    gender: str
-    sector: str
-    unit: str
-    position: str
-    employment_type: str
-    position_pct: float
-    annual_salary: float
-    is_leader: bool
-
-
-class PositionChanged(LedgerEvent):
-    employee_id: str
-    employment_id: str
-    effective_date: str
-    position_pct: float
-
-
-class Transferred(LedgerEvent):
-    employee_id: str
-    employment_id: str
-    effective_date: str
-    sector: str
-    unit: str
-    position: str | None
-    is_leader: bool | None
-
-
-class SalaryChanged(LedgerEvent):
-    employee_id: str
-    employment_id: str
-    effective_date: str
-    annual_salary: float
-    reason: str
-
-
-class LeaveRecorded(LedgerEvent):
-    employee_id: str
-    start_date: str
-    end_date: str
-    kind: str
-    paid: bool
-    leave_pct: float
-    welfare_reason: str | None
-    travel_days: int
-
-
-class SickDayRecorded(LedgerEvent):
-    employee_id: str
-    effective_date: str
-    certificate: str
-    grade_pct: float
-
-
-class HmsDeviationReported(LedgerEvent):
-    deviation_id: str
-    effective_date: str
-    sector: str
-    unit: str
-    category: str
-    employee_id: str | None
-    severity: int | None
-
-
-class HmsDeviationClosed(LedgerEvent):
-    deviation_id: str
-    effective_date: str
-    measures: str | None
-
-
-class Terminated(LedgerEvent):
-    employee_id: str
-    employment_id: str
-    effective_date: str
-    reason: str
-
-
-class Retracted(LedgerEvent):
-    target_event_id: str
-    target_type: str
-    reason: str
-
-
-class Erased(LedgerEvent):
-    """`hrledger erase`: the person's key was destroyed (GDPR art. 17)."""
-
-    employee_id: str
-    reason: str
-
-
-class StatisticsFrozen(LedgerEvent):
-    """An erased person's share of past sickness KPIs, sealed with the ledger key."""
-
-    sealed_stats: str
-
-
-CLASS_BY_TYPE: dict[str, type[LedgerEvent]] = {
-    "hired": Hired,
-    "position_changed": PositionChanged,
-    "transferred": Transferred,
-    "salary_changed": SalaryChanged,
-    "leave": LeaveRecorded,
-    "sick_day": SickDayRecorded,
-    "hms_deviation": HmsDeviationReported,
-    "hms_deviation_closed": HmsDeviationClosed,
-    "terminated": Terminated,
-    "retracted": Retracted,
-    "erased": Erased,
-    "statistics_frozen": StatisticsFrozen,
-}
-
 STORED_MODULE = "ledger.domain_events"
 """The module these classes lived in when the first ledgers were written; the
 stored topics keep its name, so existing ledgers open unchanged."""
+
+_PYTHON_TYPE: dict[Kind, type] = {
+    "str": str,
+    "date": str,
+    "enum": str,
+    "text": str,
+    "pct": float,
+    "money": float,
+    "bool": bool,
+    "int": int,
+}
+_ENVELOPE = frozenset(LedgerEvent.__annotations__)
+
+
+def _annotation(f: Field) -> object:
+    python = _PYTHON_TYPE[f.kind]
+    return python | None if f.optional_when_stored else python
+
+
+def _event_class(spec: EventType) -> type[LedgerEvent]:
+    fields = {f.name: _annotation(f) for f in spec.stored_fields if f.name not in _ENVELOPE}
+    namespace: dict[str, object] = {
+        "__annotations__": fields,
+        # The library writes ``cls.__module__``: keep it the stored name, so that an event
+        # the library encodes again is byte for byte what we stored.
+        "__module__": STORED_MODULE,
+        "__qualname__": spec.stored_class,
+    }
+    if spec.doc:
+        namespace["__doc__"] = spec.doc
+    # new_class, not type(): the library's metaclass makes each class a frozen dataclass
+    cls = types.new_class(spec.stored_class, (LedgerEvent,), {}, lambda ns: ns.update(namespace))
+    return cast("type[LedgerEvent]", cls)
+
+
+CLASS_BY_TYPE: dict[str, type[LedgerEvent]] = {
+    name: _event_class(spec) for name, spec in STORED_TYPES.items()
+}
 
 TOPIC_BY_TYPE: dict[str, str] = {
     name: f"{STORED_MODULE}:{cls.__qualname__}" for name, cls in CLASS_BY_TYPE.items()
 }
 
 for _topic, _cls in zip(TOPIC_BY_TYPE.values(), CLASS_BY_TYPE.values(), strict=True):
-    # The library writes ``cls.__module__``: keep it the stored name, so that an event the
-    # library encodes again is byte for byte what we stored, and resolve that name here.
-    _cls.__module__ = STORED_MODULE
     register_topic(_topic, _cls)
+    globals()[_cls.__name__] = _cls  # ``event_classes.Hired`` … as before

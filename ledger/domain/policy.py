@@ -42,6 +42,22 @@ class UnpaidLeave:
     source: str
 
 
+RETENTION_KINDS = ("health", "free_text", "pay", "birth_date")
+"""Kinds of personal field with a retention period (docs/privacy.md, retention)."""
+RETENTION_ANCHORS = ("employment_end", "end_of_year")
+
+
+@dataclass(frozen=True)
+class RetentionRule:
+    """How long one kind of field is kept after the person's last employment ended."""
+
+    years: int
+    counted_from: str
+    """``employment_end`` (the last day employed) or ``end_of_year`` (31 December of
+    that year: the accounting rules count from the end of the financial year)."""
+    source: str
+
+
 @dataclass(frozen=True)
 class Policy:
     name: str
@@ -49,8 +65,8 @@ class Policy:
     self_certification: SelfCertification
     welfare_leave: WelfareLeave
     unpaid_leave: UnpaidLeave
-    sickness_target_pct: float
-    apprentice_target: int
+    retention: dict[str, RetentionRule] | None = None
+    """Per kind of field (``RETENTION_KINDS``); None: the policy sets no retention."""
 
 
 BUILT_IN = ("utsira", "statutory")
@@ -86,10 +102,24 @@ def policy_from_dict(data: dict[str, Any]) -> Policy:
     _check_types(policy.self_certification, "self_certification")
     _check_types(policy.welfare_leave, "welfare_leave")
     _check_types(policy.unpaid_leave, "unpaid_leave")
+    for kind, rule in (policy.retention or {}).items():
+        _check_types(rule, f"retention.{kind}")
+        if kind not in RETENTION_KINDS:
+            raise LedgerError(
+                f"policy value retention.{kind}: not a kind of field; use "
+                f"{', '.join(RETENTION_KINDS)}"
+            )
+        if rule.counted_from not in RETENTION_ANCHORS:
+            raise LedgerError(
+                f"policy value retention.{kind}.counted_from must be one of "
+                f"{', '.join(RETENTION_ANCHORS)}, got {rule.counted_from!r}"
+            )
     return policy
 
 
 def _policy_from_dict(data: dict[str, Any]) -> Policy:
+    # Other top-level keys are ignored, so older files load: they carried the KPI targets
+    # (sickness_target_pct, apprentice_target), which the targets file holds now.
     try:
         welfare = dict(data["welfare_leave"])
         welfare["unpaid_only"] = tuple(welfare["unpaid_only"])
@@ -99,8 +129,11 @@ def _policy_from_dict(data: dict[str, Any]) -> Policy:
             self_certification=SelfCertification(**data["self_certification"]),
             welfare_leave=WelfareLeave(**welfare),
             unpaid_leave=UnpaidLeave(**data["unpaid_leave"]),
-            sickness_target_pct=float(data.get("sickness_target_pct", 6.5)),
-            apprentice_target=int(data.get("apprentice_target", 0)),
+            retention=(
+                {k: RetentionRule(**v) for k, v in data["retention"].items()}
+                if data.get("retention") is not None
+                else None
+            ),
         )
     except (KeyError, TypeError, ValueError, AttributeError) as e:
         raise LedgerError(f"policy is incomplete or malformed: {e}") from None

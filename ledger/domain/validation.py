@@ -13,8 +13,17 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from ledger.domain.catalogue import COMMON_FIELDS, EVENT_TYPES, MAX_TEXT_LENGTH, Field
-from ledger.domain.errors import Problem
+from ledger.domain.catalogue import (
+    ADDED_FIELDS,
+    COMMON_FIELDS,
+    EVENT_TYPES,
+    MAX_ID_LENGTH,
+    MAX_MONEY,
+    MAX_PCT,
+    MAX_TEXT_LENGTH,
+    Field,
+)
+from ledger.domain.errors import Problem, shown
 
 Line = dict[str, Any]
 
@@ -33,7 +42,12 @@ Checker = Callable[[Any], Any]
 
 
 def _compile(f: Field) -> Checker:
-    """One small function per field, so a million-line import pays no dispatch."""
+    """One small function per field, so a million-line import pays no dispatch.
+
+    Each accepts at once a value that plainly keeps the catalogue's limits and
+    hands anything else to ``_check_value``, which reads the same limits and
+    says what is wrong.
+    """
 
     def general(value: Any) -> Any:
         norm, error = _check_value(f, value)
@@ -42,11 +56,12 @@ def _compile(f: Field) -> Checker:
         return norm
 
     if f.kind == "str":
+        longest = MAX_ID_LENGTH
 
         def str_field(value: Any) -> Any:
             if (
                 type(value) is str
-                and 0 < len(value) <= 200
+                and 0 < len(value) <= longest
                 and not value.isspace()
                 and value.isprintable()
             ):
@@ -75,9 +90,10 @@ def _compile(f: Field) -> Checker:
 
         return date_field
     if f.kind == "pct":
+        most = MAX_PCT
 
         def pct_field(value: Any) -> Any:
-            if (type(value) is int or type(value) is float) and 0 < value <= 100:
+            if (type(value) is int or type(value) is float) and 0 < value <= most:
                 return value
             return general(value)
 
@@ -104,9 +120,10 @@ def _compile(f: Field) -> Checker:
 
         return bool_field
     if f.kind == "money":
+        above = MAX_MONEY
 
         def money_field(value: Any) -> Any:
-            if (type(value) is int or type(value) is float) and 0 < value < 100_000_000:
+            if (type(value) is int or type(value) is float) and 0 < value < above:
                 return value
             return general(value)
 
@@ -128,42 +145,43 @@ def _check_value(f: Field, value: Any) -> tuple[Any, str | None]:
     kind = f.kind
     if kind in ("str", "text", "enum"):
         if not isinstance(value, str):
-            return None, f"must be a string, got {type(value).__name__} {value!r}"
+            return None, f"must be a string, got {type(value).__name__} {shown(value)}"
         if kind == "str" and not value.strip():
             return None, "must not be empty"
-        if len(value) > (200 if kind != "text" else MAX_TEXT_LENGTH):
+        if len(value) > (MAX_ID_LENGTH if kind != "text" else MAX_TEXT_LENGTH):
             return None, f"is too long ({len(value)} characters)"
         bad = (_CONTROL if kind == "text" else _CONTROL_IN_ID).search(value)
         if bad:
             return None, f"contains the control character {bad.group()!r}; remove it"
         if kind == "enum" and value not in f.choices:
-            return None, f"{value!r} is not one of {', '.join(f.choices)}"
+            return None, f"{shown(value)} is not one of {', '.join(f.choices)}"
         if kind == "text" and f.required and not value.strip():
             return None, "must not be empty"
         return value, None
     if kind == "date":
         if not isinstance(value, str) or not _DATE.fullmatch(value):
-            return None, f"must be a date YYYY-MM-DD, got {value!r}"
+            return None, f"must be a date YYYY-MM-DD, got {shown(value)}"
         try:
             return date.fromisoformat(value).isoformat(), None
         except ValueError:
-            return None, f"{value!r} is not a real date (YYYY-MM-DD)"
+            return None, f"{shown(value)} is not a real date (YYYY-MM-DD)"
     if kind == "bool":
         if not isinstance(value, bool):
-            return None, f"must be true or false, got {value!r}"
+            return None, f"must be true or false, got {shown(value)}"
         return value, None
     # numbers: reject bools, which are ints in Python
     if isinstance(value, bool) or not isinstance(value, int | float):
-        return None, f"must be a number, got {value!r}"
+        return None, f"must be a number, got {shown(value)}"
     if isinstance(value, float) and not math.isfinite(value):
-        return None, f"must be a finite number, got {value!r}"
+        return None, f"must be a finite number, got {shown(value)}"
     if kind == "pct":
-        if not 0 < value <= 100:
-            return None, f"must be a percentage in (0, 100], got {value}"
+        if not 0 < value <= MAX_PCT:
+            return None, f"must be a percentage in (0, {MAX_PCT}], got {value}"
         return value, None
     if kind == "money":
-        if not 0 < value < 100_000_000:
-            return None, f"must be an amount in NOK above 0 (and below 100 million), got {value}"
+        if not 0 < value < MAX_MONEY:
+            below = f"{MAX_MONEY // 1_000_000} million"
+            return None, f"must be an amount in NOK above 0 (and below {below}), got {value}"
         return value, None
     # int
     if isinstance(value, float):
@@ -218,7 +236,7 @@ def validate_line(raw: Any, line_no: int) -> tuple[Line | None, list[Problem]]:
     spec = EVENT_TYPES.get(type_name) if isinstance(type_name, str) else None
     if spec is None:
         choices = ", ".join(EVENT_TYPES)
-        return None, [Problem(line_no, f"{type_name!r} is not one of {choices}", "type")]
+        return None, [Problem(line_no, f"{shown(type_name)} is not one of {choices}", "type")]
     fields, known = _FIELDS[type_name]
     if raw.keys() <= known:  # the common case: try the generated fast path first
         out: Line = {"type": type_name}
@@ -250,7 +268,7 @@ def validate_line(raw: Any, line_no: int) -> tuple[Line | None, list[Problem]]:
     return (None if problems else out), problems
 
 
-_EXPORT_ONLY_FIELDS = frozenset({"recorded_at", "ledger_position", "target_type"})
+_EXPORT_ONLY_FIELDS = frozenset({"recorded_at", "ledger_position", *ADDED_FIELDS})
 """Fields `export events` adds; importing an export must work, so they are ignored."""
 
 

@@ -56,6 +56,11 @@ def _parse_master(text: str, origin: str) -> bytes:
     return key
 
 
+def parse_master_key(text: str, origin: str = "the master key") -> bytes:
+    """A master key given as 64 hexadecimal characters (as in the key file), checked."""
+    return _parse_master(text, origin)
+
+
 def master_key() -> bytes | None:
     """The master key from configuration, or None when none is configured."""
     path = os.environ.get(ENV_KEY_FILE)
@@ -165,6 +170,17 @@ class Keyring:
             self.rows[row.key_id] = row
             self._open.pop(row.key_id, None)
 
+    def forget(self, employee_id: str) -> None:
+        """Drop a person's unwrapped key, so the next use looks it up again.
+
+        A long-running reader calls it when it meets the person's erasure: the
+        key row is a tombstone by then, and the fields read ``[erased]``.
+        """
+        for kid in [k for k, r in self.rows.items() if r.employee_id == employee_id]:
+            del self.rows[kid]
+            self._open.pop(kid, None)
+        self.by_employee.pop(employee_id, None)
+
     # ------------------------------------------------------------ writing
     def erased(self, employee_id: str) -> bool:
         kid = self.by_employee.get(employee_id)
@@ -269,3 +285,42 @@ class Keyring:
             aes = AESGCM(dek)
         self._open[kid] = aes
         return aes
+
+
+# ------------------------------------------------------------ rotating the master key
+def master_key_from_file(path: str, origin: str) -> bytes:
+    """A master key read from a file that only its owner may read.
+
+    A key file others can read is refused rather than used: the new master
+    key of a rotation would otherwise start its life already exposed.
+    """
+    file = Path(path)
+    try:
+        mode = file.stat().st_mode
+        text = file.read_text(encoding="ascii")
+    except OSError as e:
+        raise KeyProblem(f"{origin} {path} cannot be read ({e.strerror})") from None
+    except UnicodeDecodeError:
+        raise KeyProblem(
+            f"{origin} {path} is not 64 hexadecimal characters; {HOW_TO_MAKE}"
+        ) from None
+    if mode & 0o077:
+        raise KeyProblem(
+            f"{origin} {path} can be read by other users (mode {mode & 0o777:o}); "
+            f"`chmod 600 {path}` first, and check who may have copied it"
+        )
+    return _parse_master(text, f"{origin} {path}")
+
+
+def wrap_data_key(master: bytes, key_id: str, dek: bytes) -> bytes:
+    """``nonce ‖ AES-GCM(master, dek)`` with the key id as associated data (a fresh nonce)."""
+    nonce = os.urandom(NONCE)
+    return nonce + AESGCM(master).encrypt(nonce, dek, key_id.encode())
+
+
+def unwrap_data_key(master: bytes, key_id: str, wrapped: bytes) -> bytes | None:
+    """The data key, or None when this master key did not wrap it."""
+    try:
+        return AESGCM(master).decrypt(wrapped[:NONCE], wrapped[NONCE:], key_id.encode())
+    except InvalidTag:
+        return None

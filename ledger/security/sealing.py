@@ -14,6 +14,8 @@ Everything else stays clear: it carries the KPIs and the rule checks and is
 not personal on its own (dates of employment, unit, position percentage,
 gender). A stored event keeps the clear fields and gains ``sealed`` and/or
 ``sealed_l``: ``key_id:base64(nonce ‖ ciphertext)``, bound to the event id.
+Which field is which is a property of the field in the event catalogue
+(``Field.sealed`` in ``ledger.domain.catalogue``).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import Any
 
 import orjson
 
+from ledger.domain.catalogue import STORED_TYPES, sealed_fields
 from ledger.security.keys import Keyring
 
 PERSON = "sealed"
@@ -29,20 +32,21 @@ LEDGER = "sealed_l"
 ERASED = "[erased]"
 """What a reader sees in place of a field whose key was destroyed."""
 
-PERSON_FIELDS: dict[str, tuple[str, ...]] = {
-    "sick_day": ("effective_date", "certificate", "grade_pct"),
-    "leave": ("welfare_reason",),
-    "retracted": ("reason",),
+SHREDDABLE_FIELDS: dict[str, tuple[str, ...]] = {
+    t: sealed_fields(t, "person") for t in STORED_TYPES
 }
-ALWAYS_PERSON = ("note",)
-LEDGER_FIELDS: dict[str, tuple[str, ...]] = {
-    "hired": ("birth_date", "annual_salary"),
-    "salary_changed": ("annual_salary",),
-}
+"""Per stored type, the fields sealed with the person's key (its own, then ``note``)."""
+RETAINED_FIELDS: dict[str, tuple[str, ...]] = {t: sealed_fields(t, "ledger") for t in STORED_TYPES}
+"""Per stored type, the fields sealed with the ledger key."""
+_COMMON_SHREDDABLE = sealed_fields("", "person")
 
 
 def shreddable_fields(event_type: str) -> tuple[str, ...]:
-    return (*PERSON_FIELDS.get(event_type, ()), *ALWAYS_PERSON)
+    return SHREDDABLE_FIELDS.get(event_type, _COMMON_SHREDDABLE)
+
+
+def retained_fields(event_type: str) -> tuple[str, ...]:
+    return RETAINED_FIELDS.get(event_type, ())
 
 
 def seal_event(ev: dict[str, Any], ring: Keyring, owner: str | None) -> dict[str, Any]:
@@ -60,7 +64,7 @@ def seal_event(ev: dict[str, Any], ring: Keyring, owner: str | None) -> dict[str
         own = {f: out.pop(f) for f in shreddable_fields(t) if out.get(f) is not None}
         if own:
             out[PERSON] = ring.seal(kid, own, aad)
-    kept = {f: out.pop(f) for f in LEDGER_FIELDS.get(t, ()) if out.get(f) is not None}
+    kept = {f: out.pop(f) for f in retained_fields(t) if out.get(f) is not None}
     if kept:
         out[LEDGER] = ring.seal(ring.key_for(None), kept, aad)
     return out
@@ -81,11 +85,8 @@ def open_event(stored: dict[str, Any], ring: Keyring, *, mark_erased: bool = Fal
         if fields is None:
             intact = False
             if mark_erased:
-                names = (
-                    shreddable_fields(stored["type"])
-                    if slot == PERSON
-                    else LEDGER_FIELDS.get(stored["type"], ())
-                )
+                t = stored["type"]
+                names = shreddable_fields(t) if slot == PERSON else retained_fields(t)
                 for name in names:
                     stored.setdefault(name, ERASED)
             continue

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from ledger.domain.calendar import add_months
+from ledger.domain.calendar import add_months, months_after
 from ledger.domain.errors import LedgerError
 from ledger.domain.person import PersonState
 from ledger.domain.policy import Policy
@@ -57,11 +57,12 @@ def _age(birth: date, on: date) -> int:
 
 
 def _end_of_month_after(on: date, months: int) -> date:
-    """Notice runs from the 1st of the next month (AML §15-3) for whole months."""
-    y, m = on.year, on.month + months + 1
-    y += (m - 1) // 12
-    m = (m - 1) % 12 + 1
-    return date(y, m, 1) - timedelta(days=1)
+    """Notice runs from the 1st of the next month (AML §15-3) for whole months.
+
+    Past the calendar's last day it shows 9999-12-31 (the latest date there is).
+    """
+    first_after = months_after(on.replace(day=1), months + 1)
+    return date.max if first_after is None else first_after - timedelta(days=1)
 
 
 def _employment_spans(events: list[dict[str, Any]], on: date) -> list[tuple[date, date]]:
@@ -130,7 +131,7 @@ def entitlements(store: EventStore, employee_id: str, on: date, policy: Policy) 
     if continuous >= 10 and age >= 50:
         employer_notice = 4 + (age - 50) // 5
     on_probation = bool(active) and any(
-        on < add_months(date.fromisoformat(a["hired"]), 6) for a in active
+        _before(on, months_after(date.fromisoformat(a["hired"]), 6)) for a in active
     )
 
     senior: list[str] = []
@@ -156,8 +157,12 @@ def entitlements(store: EventStore, employee_id: str, on: date, policy: Policy) 
         months_before += m
         days_before += d
     for years, gift in ANNIVERSARIES.items():
-        due = add_months(current, 12 * years - months_before) - timedelta(days=days_before)
-        if on <= due <= add_months(on, 12):
+        reached = months_after(current, 12 * years - months_before)
+        if reached is None:  # past the calendar's last day
+            continue
+        due = reached - timedelta(days=days_before)
+        horizon = months_after(on, 12)  # None: past the calendar, later than any date
+        if on <= due and (horizon is None or due <= horizon):
             anniversaries.append(f"{years} years' service on {due}: {gift}")
 
     return Entitlements(
@@ -181,6 +186,11 @@ def entitlements(store: EventStore, employee_id: str, on: date, policy: Policy) 
     )
 
 
+def _before(day: date, other: date | None) -> bool:
+    """``day < other``, where None is a date past the calendar's end."""
+    return other is None or day < other
+
+
 def _months_and_days(start: date, end: date) -> tuple[int, int]:
     """Whole months from start to end (exclusive), and the days left over."""
     months = (end.year - start.year) * 12 + end.month - start.month
@@ -193,7 +203,7 @@ def _active_employments(events: list[dict[str, Any]], on: date) -> list[dict[str
     day = on.isoformat()
     out: dict[str, dict[str, Any]] = {}
     for e in sorted(
-        (e for e in events if e.get("effective_date", "9999") <= day),
+        (e for e in events if "effective_date" in e and e["effective_date"] <= day),
         key=lambda e: e["effective_date"],
     ):
         t = e["type"]

@@ -11,14 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from ledger.domain.catalogue import detail_fields
 from ledger.services.reading import read_person
 from ledger.storage.store import EventStore
 
-_DETAIL_FIELDS = (
-    "employment_id", "sector", "unit", "position", "employment_type", "position_pct",
-    "annual_salary", "reason", "kind", "paid", "leave_pct", "welfare_reason", "certificate",
-    "grade_pct", "target_event_id", "birth_date", "note",
-)  # fmt: skip
+_DETAIL_FIELDS = detail_fields("history")
+"""Per type, the fields listed as details (``Field.detail`` in the catalogue)."""
 
 
 @dataclass(frozen=True)
@@ -33,6 +31,10 @@ class HistoryEntry:
     retracted_at: str | None = None
     retracted_by: str | None = None
     retraction_reason: str | None = None
+
+
+def _details(ev: dict[str, Any]) -> dict[str, Any]:
+    return {k: ev[k] for k in _DETAIL_FIELDS.get(ev["type"], ()) if ev.get(k) is not None}
 
 
 def _valid(ev: dict[str, Any]) -> str:
@@ -62,7 +64,7 @@ def person_history(
                 valid=_valid(e),
                 recorded_at=e["timestamp"]["_data_"],
                 recorded_by=e.get("recorded_by"),
-                details={k: e[k] for k in _DETAIL_FIELDS if e.get(k) is not None},
+                details=_details(e),
                 retracted_at=r["timestamp"]["_data_"] if r else None,
                 retracted_by=r.get("recorded_by") if r else None,
                 retraction_reason=r.get("reason") if r else None,

@@ -1,4 +1,4 @@
-"""The JSON Lines import file and the event export (shared/interchange.md).
+"""The JSON Lines import file and the event export (docs/events.md, docs/import.md).
 
 Export writes the stored events back in the import format, with the
 recorded time and ledger position added, so that importing an export into an
@@ -16,8 +16,7 @@ import orjson
 
 from ledger.domain.errors import ImportRefused, LedgerError, Problem, StorageError
 from ledger.domain.validation import InvalidJson
-from ledger.security.keys import Keyring
-from ledger.security.sealing import open_event
+from ledger.services.follow import LogReader
 from ledger.services.recording import Ledger, RecordResult
 from ledger.storage.store import EventStore
 
@@ -110,31 +109,9 @@ def _storage_failure(ledger: Ledger, before: int | None, error: Exception) -> st
     return f"the ledger could not be written ({text}); {outcome}; {hint}"
 
 
-INTERNAL_TYPES = ("statistics_frozen",)
-"""Stored, but not interchange lines: sealed statistics kept by an erasure."""
-
-
-def stored_to_line(state: bytes, position: int, ring: Keyring) -> dict[str, Any]:
-    ev: dict[str, Any] = orjson.loads(state)
-    open_event(ev, ring, mark_erased=True)
-    stamp = ev.pop("timestamp")
-    ev["recorded_at"] = stamp["_data_"]
-    ev["ledger_position"] = position
-    return ev
-
-
 def iter_events(store: EventStore) -> Iterator[dict[str, Any]]:
-    ring = Keyring.load(store)
-    after = 0
-    while True:
-        rows = store.read_rows(after, PAGE)
-        if not rows:
-            return
-        for position, state in rows:
-            line = stored_to_line(state, position, ring)
-            if line["type"] not in INTERNAL_TYPES:
-                yield line
-        after = rows[-1][0]
+    """Every stored event in export form (``ledger.services.follow``), sealed fields opened."""
+    return LogReader(store, page_size=PAGE).events()
 
 
 def export_events(store: EventStore, out: IO[bytes]) -> int:

@@ -8,7 +8,7 @@ in-memory store in the unit tests).
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -63,6 +63,10 @@ TOMBSTONE_SQL = (
 the fact that this employee id was erased stays."""
 
 
+Rewrap = Callable[[Sequence[KeyRow]], Sequence[tuple[str, bytes]]]
+"""Given live key rows, the new ``wrapped`` value of each row to change: (key id, wrapped)."""
+
+
 class ConcurrentWrite(Exception):
     """Another writer stored events for the same stream or id meanwhile: retry."""
 
@@ -90,6 +94,16 @@ class EventStore(Protocol):
         new_keys: Sequence[KeyRow] = (),
         erasure: Erasure | None = None,
     ) -> list[int]: ...
+    def rewrap_keys(self, rewrap: Rewrap, chunk_size: int = 500) -> int:
+        """Replace wrapped data keys (a master key rotation), all in one transaction.
+
+        Writers are locked out meanwhile; every live key row (not the erased
+        persons' tombstones) is passed to ``rewrap`` in chunks, and what it
+        returns is stored. Anything ``rewrap`` raises rolls all of it back.
+        Returns the number of rows changed.
+        """
+        ...
+
     def close(self) -> None: ...
 
 

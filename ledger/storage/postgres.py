@@ -11,6 +11,7 @@ hang of very large ``save()`` calls.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 from urllib.parse import urlparse, urlunparse
@@ -27,6 +28,7 @@ from ledger.storage.port import (
     ConcurrentWrite,
     Erasure,
     NewEvent,
+    Rewrap,
     batched,
     chunks,
     group_by_stream,
@@ -55,10 +57,35 @@ def connection_info(url: str) -> tuple[str, dict[str, str]]:
     return clean, env
 
 
+SCHEMA_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
+"""A schema name every part uses alike: our quoted SQL, the library (which trims spaces
+and writes some names unquoted) and PostgreSQL (63 bytes at most, ``pg_`` reserved)."""
+
+
+def check_schema_name(schema: str) -> None:
+    """Refuse a ``?schema=`` name before anything is created under it."""
+    if SCHEMA_NAME.fullmatch(schema) and not schema.lower().startswith("pg_"):
+        return
+    shown = schema if len(schema) <= 80 else f"{schema[:80]}… ({len(schema)} characters)"
+    if schema != schema.strip():
+        why = "it has spaces around it (the eventsourcing library trims them, so its tables "
+        why += "would land in another schema)"
+    elif len(schema) > 63:
+        why = f"it is {len(schema)} characters long; PostgreSQL keeps only 63"
+    elif schema.lower().startswith("pg_"):
+        why = "names starting with pg_ are reserved by PostgreSQL"
+    else:
+        why = "use ASCII letters, digits and _, starting with a letter or _"
+    raise StorageError(
+        f"?schema={shown!r} cannot hold a ledger: {why}; nothing was created or written"
+    )
+
+
 class PostgresStore:
     kind = "postgres"
 
     def __init__(self, url: str, schema: str):
+        check_schema_name(schema)
         self.url = url
         self.schema = schema
         conninfo, env = connection_info(url)
@@ -364,6 +391,37 @@ class PostgresStore:
             )
         written.extend(positions)
         return prev
+
+    def rewrap_keys(self, rewrap: Rewrap, chunk_size: int = 500) -> int:
+        """A master key rotation in one transaction (see the port).
+
+        It takes the writers' advisory lock, so no append (an import, an
+        erasure) can add or destroy a key under the old master key meanwhile.
+        """
+        keys = self._t("ledger_person_keys")
+        changed = 0
+        with self.conn.transaction(), self.conn.cursor() as cur:
+            cur.execute("SET LOCAL lock_timeout = '60s'")
+            cur.execute(
+                "SELECT pg_advisory_xact_lock(hashtext(%s))", (f"hrledger-append:{self.schema}",)
+            )
+            found = cur.execute(
+                sql.SQL(
+                    f"SELECT {KEY_COLUMNS} FROM {{}} WHERE wrapped IS NOT NULL "
+                    "ORDER BY key_id FOR UPDATE"
+                ).format(keys)
+            ).fetchall()
+            rows = [key_row(r) for r in found]
+            for chunk in chunks(rows, chunk_size):
+                updates = rewrap(chunk)
+                cur.executemany(
+                    sql.SQL(
+                        "UPDATE {} SET wrapped = %s WHERE key_id = %s AND wrapped IS NOT NULL"
+                    ).format(keys),
+                    [(wrapped, kid) for kid, wrapped in updates],
+                )
+                changed += len(updates)
+        return changed
 
     def close(self) -> None:
         self.conn.close()

@@ -28,6 +28,7 @@ from ledger.storage.port import (
     ConcurrentWrite,
     Erasure,
     NewEvent,
+    Rewrap,
     batched,
     chunks,
     group_by_stream,
@@ -306,6 +307,40 @@ class SQLiteStore:
             return False
         finally:
             self.conn.execute("PRAGMA busy_timeout = 60000")
+
+    def rewrap_keys(self, rewrap: Rewrap, chunk_size: int = 500) -> int:
+        """A master key rotation in one transaction under the write lock (see the port).
+
+        Afterwards the write-ahead log is emptied: it would otherwise keep the
+        keys wrapped by the old master key, the one being retired.
+        """
+        c = self.conn
+        c.execute("BEGIN IMMEDIATE")  # writers wait: none can add a key under the old master
+        try:
+            rows = [
+                key_row(r)
+                for r in c.execute(
+                    f"SELECT {KEY_COLUMNS} FROM ledger_person_keys WHERE wrapped IS NOT NULL "
+                    "ORDER BY key_id"
+                ).fetchall()
+            ]
+            changed = 0
+            for chunk in chunks(rows, chunk_size):
+                updates = rewrap(chunk)
+                c.executemany(
+                    "UPDATE ledger_person_keys SET wrapped = ? WHERE key_id = ? "
+                    "AND wrapped IS NOT NULL",
+                    [(wrapped, kid) for kid, wrapped in updates],
+                )
+                changed += len(updates)
+            c.execute("COMMIT")
+        except BaseException:
+            if c.in_transaction:
+                c.execute("ROLLBACK")
+            raise
+        if changed:
+            self.key_left_in_log = not self._checkpoint()
+        return changed
 
     def close(self) -> None:
         self.conn.close()

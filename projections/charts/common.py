@@ -13,10 +13,12 @@ from typing import Any, Final, cast
 import altair as alt
 import polars as pl
 
+from projections.reports.privacy import MIN_PERSONS, small_cells
+
 Chart = alt.Chart | alt.LayerChart | alt.VConcatChart | alt.HConcatChart | alt.FacetChart
 
 CHART_DIR_ENV: Final = "HRLEDGER_CHART_DIR"
-MIN_CELL: Final = 5
+MIN_CELL: Final = MIN_PERSONS
 """Cells covering fewer persons than this are not shown (NAV's rule)."""
 MAX_POINTS: Final = 400
 """A series longer than this is coarsened (month → quarter → year) before charting."""
@@ -68,7 +70,7 @@ NB_TIME_FORMAT_LOCALE: Final[dict[str, Any]] = {
 MONTHS: Final = NB_TIME_FORMAT_LOCALE["months"]
 SHORT_MONTHS: Final = NB_TIME_FORMAT_LOCALE["shortMonths"]
 
-# Glossary (shared/domain.md): column → Norwegian label.
+# Glossary (docs/glossary.md): column → Norwegian label.
 LABELS: Final[dict[str, str]] = {
     "period_start": "Periode",
     "headcount": "Ansatte",
@@ -248,7 +250,7 @@ def suppress_small_cells(
 
     Rows with a null count are dropped too: an unknown cell size is not shown.
     """
-    return frame.filter(pl.col(count_col).fill_null(0) >= min_count)
+    return frame.filter(~small_cells(count_col, threshold=min_count))
 
 
 _SINGULAR: Final = {
@@ -261,8 +263,7 @@ _SINGULAR: Final = {
 
 def _n_hidden(frame: pl.DataFrame, count_col: str, min_count: int = MIN_CELL) -> int:
     """Cells suppressed for privacy: 0 < persons < ``min_count`` (empty cells are just empty)."""
-    c = pl.col(count_col).fill_null(0)
-    return frame.filter((c > 0) & (c < min_count)).height
+    return frame.filter(small_cells(count_col, threshold=min_count, empty_is_small=False)).height
 
 
 def _suppressed_note(n: int, what: str, min_count: int = MIN_CELL) -> list[str]:

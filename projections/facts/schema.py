@@ -1,7 +1,7 @@
 """Column names and dtypes of everything the read side hands out.
 
-The names are the public contract of `shared/interchange.md` (KPI and roster
-columns); extra columns only ever come *after* the contracted ones. Exported
+The names are the public contract of docs/kpis.md and docs/api.md (KPI and
+roster columns); extra columns only ever come *after* the contracted ones. Exported
 tables carry ``EXPORT_SCHEMA_VERSION`` (Parquet key-value metadata
 ``hrledger.schema_version``); it is bumped when a column is renamed, dropped
 or changes meaning; adding a column at the end is a minor bump.
@@ -13,6 +13,16 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 import polars as pl
+
+from ledger.domain.catalogue import (
+    CERTIFICATES,
+    EMPLOYMENT_TYPES,
+    EVENT_TYPES,
+    GENDERS,
+    HMS_CATEGORIES,
+    LEAVE_KINDS,
+    Kind,
+)
 
 
 def make_schema(cols: Mapping[str, Any]) -> pl.Schema:
@@ -49,19 +59,28 @@ FROZEN_ROW_SCHEMA = make_schema(
 as a change from what was known before ``known_from`` (so ``--known-at`` stays exact)."""
 
 
-GENDER = pl.Enum(["F", "M"])
-EMPLOYMENT_TYPE = pl.Enum(["permanent", "temporary", "apprentice"])
-CERTIFICATE = pl.Enum(["self", "doctor"])
-LEAVE_KIND = pl.Enum(
-    ["parental", "welfare", "unpaid", "education", "public_office", "union", "care", "other"]
-)
-HMS_CATEGORY = pl.Enum(
-    ["personal_injury", "violence_threat", "near_miss", "property_damage", "other"]
-)
-EMPLOYMENT_EVENT = pl.Enum(
-    ["hired", "position_changed", "transferred", "salary_changed", "terminated"]
-)
-HMS_EVENT = pl.Enum(["hms_deviation", "hms_deviation_closed"])
+# The catalogue's allowed values (ledger.domain.catalogue), in its order.
+GENDER = pl.Enum(GENDERS)
+EMPLOYMENT_TYPE = pl.Enum(EMPLOYMENT_TYPES)
+CERTIFICATE = pl.Enum(CERTIFICATES)
+LEAVE_KIND = pl.Enum(LEAVE_KINDS)
+HMS_CATEGORY = pl.Enum(HMS_CATEGORIES)
+EMPLOYMENT_EVENT = pl.Enum([t for t, spec in EVENT_TYPES.items() if spec.has("employment_id")])
+"""The types about an employment: the employment fact frame."""
+HMS_EVENT = pl.Enum([t for t, spec in EVENT_TYPES.items() if spec.has("deviation_id")])
+"""The types about an HMS deviation: the hms fact frame."""
+
+STORED_DTYPE: Final[dict[Kind, pl.DataType]] = {
+    "str": pl.String(),
+    "text": pl.String(),
+    "enum": pl.String(),
+    "date": pl.String(),  # ISO strings, parsed when a fact frame is made
+    "pct": pl.Float64(),
+    "money": pl.Float64(),
+    "bool": pl.Boolean(),
+    "int": pl.Int64(),
+}
+"""How a field of each kind is decoded from the stored JSON."""
 AGE_BANDS: Final = ("<35", "35-49", "50-60", ">60")
 AGE_BAND = pl.Enum(list(AGE_BANDS))
 

@@ -25,17 +25,18 @@ from __future__ import annotations
 
 import io
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Protocol
 
 import polars as pl
 
+from ledger.domain.catalogue import FIELD_KINDS, STORED_TYPES, Seal
 from ledger.domain.errors import LedgerError
 from ledger.security.keys import KeyProblem, Keyring, KeyRow
-from ledger.security.sealing import LEDGER, LEDGER_FIELDS, PERSON, PERSON_FIELDS
+from ledger.security.sealing import LEDGER, PERSON
 from projections.facts.schema import (
     CERTIFICATE,
     EMPLOYMENT_EVENT,
@@ -46,6 +47,7 @@ from projections.facts.schema import (
     HMS_EVENT,
     LEAVE_KIND,
     RECORDED_AT,
+    STORED_DTYPE,
     make_schema,
 )
 
@@ -63,54 +65,6 @@ class RowSource(Protocol):
     def key_rows_by_id(self, key_ids: Iterable[str]) -> list[KeyRow]: ...
     def erased_employees(self) -> set[str]: ...
 
-
-# The union of every field of every type, as stored. Unknown keys are ignored
-# by the decoder, missing keys decode to null.
-STATE_DTYPE = pl.Struct(
-    {
-        "type": pl.String,
-        "event_id": pl.String,
-        "timestamp": pl.Struct({"_data_": pl.String}),
-        "employee_id": pl.String,
-        "employment_id": pl.String,
-        "effective_date": pl.String,
-        "birth_date": pl.String,
-        "gender": pl.String,
-        "sector": pl.String,
-        "unit": pl.String,
-        "position": pl.String,
-        "employment_type": pl.String,
-        "position_pct": pl.Float64,
-        "annual_salary": pl.Float64,
-        "is_leader": pl.Boolean,
-        "reason": pl.String,
-        "start_date": pl.String,
-        "end_date": pl.String,
-        "kind": pl.String,
-        "paid": pl.Boolean,
-        "leave_pct": pl.Float64,
-        "welfare_reason": pl.String,
-        "certificate": pl.String,
-        "grade_pct": pl.Float64,
-        "deviation_id": pl.String,
-        "category": pl.String,
-        "severity": pl.Int64,
-        "measures": pl.String,
-        "target_event_id": pl.String,
-        "target_type": pl.String,
-        "sealed": pl.String,
-        "sealed_l": pl.String,
-        "sealed_stats": pl.String,
-    }
-)
-SEALED_COLUMNS: dict[str, list[str]] = {
-    PERSON: sorted({f for fs in PERSON_FIELDS.values() for f in fs} & set(STATE_DTYPE.to_schema())),
-    LEDGER: sorted({f for fs in LEDGER_FIELDS.values() for f in fs} & set(STATE_DTYPE.to_schema())),
-}
-SEALED_DTYPE = {
-    slot: pl.Struct({n: STATE_DTYPE.to_schema()[n] for n in names})
-    for slot, names in SEALED_COLUMNS.items()
-}
 
 EMPLOYMENT_SCHEMA = make_schema(
     {
@@ -247,9 +201,130 @@ SCHEMAS: dict[str, pl.Schema] = {
 }
 
 _TS_FORMAT = "%Y-%m-%dT%H:%M:%S%.f%:z"
+_HEAD = ("position", "recorded_at", "event_id")
+"""The first columns of every fact frame: ledger position, recorded time, event id."""
 
 
+@dataclass(frozen=True)
+class _FactFrame:
+    """Which stored types make a fact frame; its columns are its schema's."""
+
+    types: tuple[str, ...]
+    schema: pl.Schema
+    keep: pl.Expr | None = None
+    """Rows of these types to keep (all when None)."""
+    rules: Mapping[str, Callable[[pl.Expr], pl.Expr]] = field(default_factory=dict)
+    """Columns a rule computes, from the column as stored."""
+
+
+_FRAMES: dict[str, _FactFrame] = {
+    "employment": _FactFrame(tuple(EMPLOYMENT_EVENT.categories), EMPLOYMENT_SCHEMA),
+    "sick": _FactFrame(
+        ("sick_day",),
+        SICK_SCHEMA,
+        # an erased person's sick days have no date left: they count only through `frozen`
+        keep=pl.col("effective_date").is_not_null(),
+        # self-certified days always have grade 100
+        rules={
+            "grade_pct": lambda grade: (
+                pl.when(pl.col("certificate") == "self").then(100.0).otherwise(grade)
+            )
+        },
+    ),
+    "leave": _FactFrame(("leave",), LEAVE_SCHEMA),
+    "hms": _FactFrame(tuple(HMS_EVENT.categories), HMS_SCHEMA),
+    "retraction": _FactFrame(("retracted",), RETRACTION_SCHEMA),
+    "erasure": _FactFrame(("erased",), ERASURE_SCHEMA),
+}
+"""The fact frames made from stored fields; ``frozen`` is opened from ``sealed_stats``."""
+
+
+def _stored_name(column: str) -> str:
+    """The stored field a fact column holds."""
+    return {"date": "effective_date", "job_title": "position"}.get(column, column)
+
+
+def _decoded_name(column: str) -> str:
+    """Its column in a decoded page, where ``position`` is the ledger position and the
+    stored ``position`` (the job) is already ``job_title``."""
+    return "effective_date" if column == "date" else column
+
+
+def _date(name: str) -> pl.Expr:
+    return pl.col(name).str.to_date("%Y-%m-%d")
+
+
+def _state_dtype() -> pl.Struct:
+    """The stored fields the fact frames read, with the dtype of their catalogue kind.
+
+    Fields no frame reads are not decoded (``note``, ``travel_days``, …).
+    """
+    fields: dict[str, pl.DataType] = {
+        "type": pl.String(),
+        "event_id": pl.String(),
+        "timestamp": pl.Struct({"_data_": pl.String}),
+    }
+    for frame in _FRAMES.values():
+        for column in frame.schema.names():
+            name = _stored_name(column)
+            if column not in _HEAD and name not in fields:
+                fields[name] = STORED_DTYPE[FIELD_KINDS[name]]
+    for slot in (PERSON, LEDGER, "sealed_stats"):
+        fields[slot] = pl.String()
+    return pl.Struct(fields)
+
+
+STATE_DTYPE = _state_dtype()
 STATE_SCHEMA = pl.Schema({f.name: f.dtype for f in STATE_DTYPE.fields})
+
+
+def _sealed_columns(seal: Seal) -> list[str]:
+    sealed = {f.name for t in STORED_TYPES.values() for f in t.stored_fields if f.sealed == seal}
+    return sorted(sealed & set(STATE_SCHEMA))
+
+
+SEALED_COLUMNS: dict[str, list[str]] = {
+    PERSON: _sealed_columns("person"),
+    LEDGER: _sealed_columns("ledger"),
+}
+SEALED_DTYPE = {
+    slot: pl.Struct({n: STATE_SCHEMA[n] for n in names}) for slot, names in SEALED_COLUMNS.items()
+}
+
+
+def _copied(column: str, dtype: pl.DataType, types: tuple[str, ...]) -> pl.Expr:
+    """A fact column from its stored field: dates parsed, choices as enums, and for a
+    single type its catalogue default where the field is missing (older events)."""
+    stored = _stored_name(column)
+    if dtype == pl.Date:
+        return _date(_decoded_name(column)).alias(column)
+    expr = pl.col(_decoded_name(column))
+    if len(types) == 1:
+        found = [f for f in STORED_TYPES[types[0]].stored_fields if f.name == stored]
+        if found and found[0].default is not None:
+            expr = expr.fill_null(found[0].default)
+    if dtype != STATE_SCHEMA.get(stored):
+        expr = expr.cast(dtype)
+    return expr.alias(column)
+
+
+def _selection(frame: _FactFrame) -> tuple[pl.Expr, list[pl.Expr]]:
+    """The row filter and the column expressions of one fact frame, made once."""
+    t = pl.col("type")
+    rows = t == frame.types[0] if len(frame.types) == 1 else t.is_in(frame.types)
+    if frame.keep is not None:
+        rows = rows & frame.keep
+    columns: list[pl.Expr] = [pl.col(c) for c in _HEAD]
+    for column, dtype in frame.schema.items():
+        if column in _HEAD:
+            continue
+        expr = _copied(column, dtype, frame.types)
+        rule = frame.rules.get(column)
+        columns.append(rule(expr).alias(column) if rule else expr)
+    return rows, columns
+
+
+_SELECTIONS = {name: _selection(frame) for name, frame in _FRAMES.items()}
 
 
 def decode_rows(rows: Sequence[tuple[int, bytes]], ring: Keyring | None = None) -> Facts:
@@ -276,17 +351,6 @@ def decode_rows(rows: Sequence[tuple[int, bytes]], ring: Keyring | None = None) 
             .struct.unnest()
         )
     return _split(unseal(d, ring).rename({"position": "job_title"}).with_columns(pos), ring)
-
-
-def decode_frame(raw: pl.DataFrame, ring: Keyring | None = None) -> Facts:
-    """Decode a frame with ``position`` (Int64) and ``state`` (Binary or String)."""
-    d = raw["state"].cast(pl.String).str.json_decode(STATE_DTYPE).struct.unnest()
-    d = unseal(d, ring).rename({"position": "job_title"})
-    return _split(d.with_columns(raw["position"].cast(pl.Int64)), ring)
-
-
-def _date(name: str) -> pl.Expr:
-    return pl.col(name).str.to_date("%Y-%m-%d")
 
 
 def unseal(d: pl.DataFrame, ring: Keyring | None) -> pl.DataFrame:
@@ -367,73 +431,13 @@ def _split(d: pl.DataFrame, ring: Keyring | None = None) -> Facts:
     d = d.with_columns(
         ts.replace_strict(distinct, parsed, return_dtype=RECORDED_AT).alias("recorded_at")
     )
-    head = ("position", "recorded_at", "event_id")
-    t = pl.col("type")
-    employment = d.filter(t.is_in(EMPLOYMENT_EVENT.categories.to_list())).select(
-        *head,
-        t.cast(EMPLOYMENT_EVENT),
-        "employee_id",
-        "employment_id",
-        _date("effective_date"),
-        _date("birth_date"),
-        pl.col("gender").cast(GENDER),
-        "sector",
-        "unit",
-        "job_title",
-        pl.col("employment_type").cast(EMPLOYMENT_TYPE),
-        "position_pct",
-        "annual_salary",
-        "is_leader",
-        "reason",
-    )
-    # an erased person's sick days have no date left: they count only through `frozen`
-    sick = d.filter((t == "sick_day") & pl.col("effective_date").is_not_null()).select(
-        *head,
-        "employee_id",
-        _date("effective_date").alias("date"),
-        pl.col("certificate").cast(CERTIFICATE),
-        # self-certified days always have grade 100
-        pl.when(pl.col("certificate") == "self")
-        .then(100.0)
-        .otherwise(pl.col("grade_pct").fill_null(100.0))
-        .alias("grade_pct"),
-    )
-    leave = d.filter(t == "leave").select(
-        *head,
-        "employee_id",
-        _date("start_date"),
-        _date("end_date"),
-        pl.col("kind").cast(LEAVE_KIND),
-        "paid",
-        pl.col("leave_pct").fill_null(100.0),
-        "welfare_reason",
-    )
-    hms = d.filter(t.is_in(HMS_EVENT.categories.to_list())).select(
-        *head,
-        t.cast(HMS_EVENT),
-        "deviation_id",
-        _date("effective_date").alias("date"),
-        "sector",
-        "unit",
-        pl.col("category").cast(HMS_CATEGORY),
-        "employee_id",
-        "severity",
-        "measures",
-    )
-    retraction = d.filter(t == "retracted").select(
-        *head, "target_event_id", "target_type", "reason"
-    )
-    erasure = d.filter(t == "erased").select(*head, "employee_id")
-    frozen = _frozen_rows(d, head, ring) if (d["type"] == "statistics_frozen").any() else None
-    return Facts(
-        erasure=erasure.match_to_schema(ERASURE_SCHEMA),
-        frozen=pl.DataFrame(schema=FROZEN_SCHEMA) if frozen is None else frozen,
-        employment=employment.match_to_schema(EMPLOYMENT_SCHEMA),
-        sick=sick.match_to_schema(SICK_SCHEMA),
-        leave=leave.match_to_schema(LEAVE_SCHEMA),
-        hms=hms.match_to_schema(HMS_SCHEMA),
-        retraction=retraction.match_to_schema(RETRACTION_SCHEMA),
-    )
+    frames = {
+        name: d.filter(rows).select(columns).match_to_schema(SCHEMAS[name])
+        for name, (rows, columns) in _SELECTIONS.items()
+    }
+    frozen = _frozen_rows(d, _HEAD, ring) if (d["type"] == "statistics_frozen").any() else None
+    frames["frozen"] = pl.DataFrame(schema=FROZEN_SCHEMA) if frozen is None else frozen
+    return Facts(**frames)
 
 
 def read_facts(
@@ -490,19 +494,45 @@ def forget_erased(facts: Facts) -> Facts:
     """
     if facts.erasure.height == 0:
         return facts
-    gone = facts.erasure["employee_id"].implode()
-    return Facts(
-        **{
-            **facts.frames(),
-            "sick": facts.sick.filter(~pl.col("employee_id").is_in(gone)),
-            "leave": facts.leave.with_columns(
-                pl.when(pl.col("employee_id").is_in(gone))
-                .then(None)
-                .otherwise(pl.col("welfare_reason"))
-                .alias("welfare_reason")
-            ),
-        }
-    )
+    return forget(facts, facts.erasure["employee_id"].unique().to_list())[0]
+
+
+def forget(facts: Facts, employee_ids: Sequence[str]) -> tuple[Facts, set[str]]:
+    """The facts as a rebuild after these persons' erasure reads them, and the tables changed.
+
+    Exactly what their destroyed key sealed (``ledger.security.sealing``)
+    leaves: their sick days (no date is left), the welfare reasons of their
+    leaves, and the reasons of retractions in their stream (retractions of
+    their employment, sick-day and leave events). Birth dates and pay are
+    sealed with the ledger key and stay; the frozen share arrives with the
+    erasure's own events.
+    """
+    gone = pl.Series(employee_ids, dtype=pl.String).implode()
+    changed: set[str] = set()
+    mine = pl.col("employee_id").is_in(gone)
+    own_ids = pl.concat(
+        [df.filter(mine)["event_id"] for df in (facts.employment, facts.sick, facts.leave)]
+    ).implode()
+    sick = facts.sick
+    if sick.select(mine.any()).item():
+        sick = sick.filter(~mine)
+        changed.add("sick")
+    leave = facts.leave
+    reason = pl.col("welfare_reason")
+    if leave.select((mine & reason.is_not_null()).any()).item():
+        leave = leave.with_columns(
+            pl.when(mine).then(None).otherwise(reason).alias("welfare_reason")
+        )
+        changed.add("leave")
+    retraction = facts.retraction
+    theirs = pl.col("target_event_id").is_in(own_ids)
+    if retraction.select((theirs & pl.col("reason").is_not_null()).any()).item():
+        retraction = retraction.with_columns(
+            pl.when(theirs).then(None).otherwise(pl.col("reason")).alias("reason")
+        )
+        changed.add("retraction")
+    out = Facts(**{**facts.frames(), "sick": sick, "leave": leave, "retraction": retraction})
+    return out, changed
 
 
 def concat(parts: Iterable[Facts]) -> Facts:

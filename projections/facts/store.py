@@ -1,12 +1,20 @@
-"""Materialised fact tables + checkpoint, saved atomically together.
+"""Materialised fact tables + checkpoint, saved atomically together, sealed at rest.
 
-Layout of a projection directory::
+Layout of a projection directory (mode 0700, every file 0600)::
 
-    manifest.json                     the one source of truth
-    employment-00000001-ab12cd34.parquet
-    sick-00000001-ab12cd34.parquet    segments named by the manifest
+    manifest.json                             the one source of truth (no personal data)
+    employment-00000001-ab12cd34.parquet.sealed
+    sick-00000001-ab12cd34.parquet.sealed     segments named by the manifest
     ...
-    .lock                             flock: one writer at a time
+    .lock                                     flock: one writer at a time
+
+Each segment is a Parquet file sealed whole (``ledger.security.sealed_files``)
+with a key derived from the master key: the facts are the *opened* personal
+fields (sick days, birth dates, pay), so reading them needs the same key as
+reading the ledger. The manifest holds positions, a fingerprint, segment
+names and a public check of the key the segments were sealed with, so a
+projection sealed under another master key (after a rotation) is rebuilt
+instead of failing on every file.
 
 A catch-up writes the new rows' facts as *new* segment files (fsynced), then
 writes ``manifest.json.tmp`` naming the old segments + the new ones + the new
@@ -18,7 +26,9 @@ rename leaves the new state complete.
 
 The manifest also holds a fingerprint (SHA-256 of the stored state at the
 checkpoint position); if the ledger behind the URL no longer has that row
-(a restored backup, a different file), the projection is rebuilt from 0.
+(a restored backup, a different file), the projection is rebuilt from 0. It
+is rebuilt too when the fact tables' columns or choices changed since it was
+saved (``FACTS_SCHEMA``: a new value in the event catalogue, a new column).
 
 Why not the eventsourcing library's tracking recorders: they keep the
 tracking row in the *same database transaction* as the view rows, which is
@@ -33,21 +43,37 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
+import io
 import json
 import os
+import stat
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import polars as pl
 
+from ledger.security.keys import HOW_TO_MAKE, KeyProblem, master_key
+from ledger.security.sealed_files import FileSealer, SealedFileError
 from projections.facts.source import SCHEMAS, Facts, RowSource, concat
 from projections.periods import EXPORT_SCHEMA_VERSION
 
 MANIFEST = "manifest.json"
-FORMAT = 1
+FORMAT = 2
+"""2: sealed segments. A manifest of another format is ignored (the projection is rebuilt
+and the files it named are deleted as orphans)."""
+FACTS_SCHEMA = hashlib.sha256(repr(sorted(SCHEMAS.items(), key=str)).encode()).hexdigest()[:16]
+"""Fingerprint of the fact tables' schemas, enum categories included: saved segments of
+another shape cannot be read into today's schemas, so they are rebuilt."""
+PURPOSE = "hrledger projection cache v1"
+SUFFIX = ".parquet.sealed"
+LEGACY_SUFFIX = ".parquet"
+"""Clear segments written by format 1: deleted on the first commit."""
+PRIVATE_DIR = 0o700
+PRIVATE_FILE = 0o600
 COMPACT_AFTER = 32
 """Merge a table's segments into one when it has more than this many."""
 
@@ -68,25 +94,53 @@ class Manifest:
     fingerprint: str | None = None
     segments: dict[str, list[str]] = field(default_factory=lambda: {n: [] for n in SCHEMAS})
     ledger_url: str | None = None
+    key_check: str | None = None
+    """``FileSealer.key_check()`` of the key the segments were sealed with."""
 
     def to_json(self) -> dict[str, Any]:
         return {
             "format": FORMAT,
+            "facts_schema": FACTS_SCHEMA,
             "schema_version": EXPORT_SCHEMA_VERSION,
-            "ledger_url": self.ledger_url,
+            "ledger_url": without_password(self.ledger_url),
             "position": self.position,
             "fingerprint": self.fingerprint,
+            "key_check": self.key_check,
             "segments": self.segments,
         }
 
     @staticmethod
     def from_json(data: dict[str, Any]) -> Manifest:
-        if data.get("format") != FORMAT:
-            return Manifest()
+        if data.get("format") != FORMAT or data.get("facts_schema") != FACTS_SCHEMA:
+            return Manifest()  # rebuilt from 0
         segs = {n: list(data.get("segments", {}).get(n, [])) for n in SCHEMAS}
         return Manifest(
-            int(data["position"]), data.get("fingerprint"), segs, data.get("ledger_url")
+            int(data["position"]),
+            data.get("fingerprint"),
+            segs,
+            data.get("ledger_url"),
+            data.get("key_check"),
         )
+
+    def has_segments(self) -> bool:
+        return any(self.segments.values())
+
+
+def without_password(url: str | None) -> str | None:
+    """The URL as the manifest may show it: a PostgreSQL password never lands in a file."""
+    if not url:
+        return url
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{parts.username or ''}@{host}"))
+
+
+def _private_file(path: Path) -> int:
+    """Open ``path`` for writing, new, readable by its owner only (whatever the umask)."""
+    path.unlink(missing_ok=True)
+    return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
 
 
 def _fsync_dir(path: Path) -> None:
@@ -98,15 +152,42 @@ def _fsync_dir(path: Path) -> None:
 
 
 class FactStore:
-    """Parquet segments + manifest in one directory."""
+    """Sealed Parquet segments + manifest in one private directory."""
 
-    def __init__(self, directory: Path):
+    def __init__(self, directory: Path, master: bytes | None = None):
+        """``master``: the master key (default: the configured one, looked up when needed)."""
         self.dir = directory
-        self.dir.mkdir(parents=True, exist_ok=True)
+        self.dir.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR)
+        if stat.S_IMODE(self.dir.stat().st_mode) != PRIVATE_DIR:
+            self.dir.chmod(PRIVATE_DIR)  # a folder made before sealing (0755)
+        self._master = master
+
+    def sealer(self) -> FileSealer:
+        """The sealer of this folder's files; without a master key, a one-line refusal."""
+        master = self._master or master_key()
+        if master is None:
+            raise KeyProblem(
+                f"the projection folder {self.dir} is sealed (it holds opened sick days, birth "
+                f"dates and pay) and no master key is configured; {HOW_TO_MAKE}"
+            )
+        return FileSealer(master, PURPOSE)
+
+    def opens(self, manifest: Manifest) -> bool:
+        """Whether this process's master key sealed the manifest's segments.
+
+        False after a rotation of the master key (or with a wrong one): the
+        caller rebuilds, once the key has proved it opens the ledger.
+        """
+        if not manifest.has_segments():
+            return True
+        return manifest.key_check == self.sealer().key_check()
 
     @contextlib.contextmanager
     def locked(self, exclusive: bool = True) -> Iterator[None]:
-        with open(self.dir / ".lock", "a+b") as fh:
+        fd = os.open(self.dir / ".lock", os.O_RDWR | os.O_CREAT, PRIVATE_FILE)
+        with contextlib.suppress(OSError):
+            os.fchmod(fd, PRIVATE_FILE)  # a lock file made before sealing (0644)
+        with os.fdopen(fd, "r+b") as fh:
             fcntl.flock(fh, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
             try:
                 yield
@@ -124,21 +205,36 @@ class FactStore:
 
     def load(self, manifest: Manifest) -> Facts:
         parts: dict[str, pl.DataFrame] = {}
+        sealer = self.sealer() if manifest.has_segments() else None
         for name, schema in SCHEMAS.items():
             files = manifest.segments.get(name, [])
-            if files:
+            if files and sealer is not None:
                 parts[name] = pl.concat(
-                    [pl.read_parquet(self.dir / f) for f in files], how="vertical"
+                    [self.read_segment(f, sealer) for f in files], how="vertical"
                 ).match_to_schema(schema)
             else:
                 parts[name] = pl.DataFrame(schema=schema)
         return Facts(**parts)
 
+    def read_segment(self, fname: str, sealer: FileSealer | None = None) -> pl.DataFrame:
+        """One segment file, opened (needs the master key)."""
+        try:
+            plain = (sealer or self.sealer()).open((self.dir / fname).read_bytes(), fname)
+        except SealedFileError as e:
+            raise SealedFileError(
+                f"projection folder {self.dir}: {e}. It is a cache: delete the folder and it is "
+                "rebuilt from the ledger"
+            ) from None
+        return pl.read_parquet(io.BytesIO(plain))
+
     def _write_segment(self, name: str, df: pl.DataFrame, seq: int) -> str:
-        fname = f"{name}-{seq:08d}-{uuid.uuid4().hex[:8]}.parquet"
-        path = self.dir / fname
-        df.write_parquet(path, compression="zstd", statistics=False)
-        with open(path, "rb") as fh:
+        fname = f"{name}-{seq:08d}-{uuid.uuid4().hex[:8]}{SUFFIX}"
+        buf = io.BytesIO()
+        df.write_parquet(buf, compression="zstd", statistics=False)
+        with os.fdopen(_private_file(self.dir / fname), "wb") as fh:
+            for piece in self.sealer().seal(buf.getbuffer(), fname):
+                fh.write(piece)
+            fh.flush()
             os.fsync(fh.fileno())
         return fname
 
@@ -151,19 +247,29 @@ class FactStore:
         ledger_url: str | None,
         *,
         replace: bool = False,
+        rewrite: Mapping[str, pl.DataFrame] | None = None,
     ) -> Manifest:
         """Write ``delta`` as new segments and move the checkpoint to ``position``, atomically.
 
         With ``replace`` the new segments replace all old ones (rebuild, compaction).
+        ``rewrite`` names tables whose whole content (delta included) replaces their
+        old segments — an erasure: the old files, which hold the erased person's
+        opened fields, are deleted once the new manifest is in place.
         """
         seq = position
-        segs = {n: ([] if replace else list(old.segments.get(n, []))) for n in SCHEMAS}
-        for name, df in delta.frames().items():
+        rewrite = rewrite or {}
+        segs = {
+            n: ([] if replace or n in rewrite else list(old.segments.get(n, []))) for n in SCHEMAS
+        }
+        for name, df in {**delta.frames(), **rewrite}.items():
             if df.height:
                 segs[name].append(self._write_segment(name, df, seq))
-        new = Manifest(position, fp, segs, ledger_url)
+        check = old.key_check
+        if any(segs.values()):
+            check = self.sealer().key_check()
+        new = Manifest(position, fp, segs, ledger_url, check)
         tmp = self.dir / (MANIFEST + ".tmp")
-        with open(tmp, "w", encoding="utf-8") as fh:
+        with os.fdopen(_private_file(tmp), "w", encoding="utf-8") as fh:
             json.dump(new.to_json(), fh)
             fh.flush()
             os.fsync(fh.fileno())
@@ -186,9 +292,10 @@ class FactStore:
 
     def remove_orphans(self, manifest: Manifest) -> None:
         keep = {f for files in manifest.segments.values() for f in files}
-        for p in self.dir.glob("*.parquet"):
-            if p.name not in keep:
-                p.unlink(missing_ok=True)
+        for pattern in ("*" + SUFFIX, "*" + LEGACY_SUFFIX):
+            for p in self.dir.glob(pattern):
+                if p.name not in keep:
+                    p.unlink(missing_ok=True)
 
 
 def default_directory(url: str) -> Path:

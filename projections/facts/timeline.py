@@ -161,18 +161,6 @@ def periods(start: date, end: date, every: Every) -> pl.DataFrame:
     )
 
 
-def day_periods(per: pl.DataFrame) -> pl.DataFrame:
-    """Calendar day → period number, for every day of the periods."""
-    return (
-        per.select(
-            "period",
-            pl.date_ranges("period_start", "period_end").alias("date"),
-        )
-        .explode("date")
-        .select("date", "period")
-    )
-
-
 # ---------------------------------------------------------- groups and ages
 def age_at(birth: str, on: str) -> pl.Expr:
     b, d = pl.col(birth), pl.col(on)

@@ -1,4 +1,4 @@
-"""KPI series: one row per period (and `--by` group), columns as interchange.md.
+"""KPI series: one row per period (and `--by` group), columns as docs/kpis.md.
 
 Each family module is a pure function ``KpiContext -> frame keyed by
 (period, _g)``; ``kpi_series`` joins them onto the periods, fills counts with

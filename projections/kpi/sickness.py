@@ -14,7 +14,7 @@ handled per day.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import polars as pl
 
@@ -138,7 +138,9 @@ def occurrences(sick: pl.DataFrame) -> pl.DataFrame:
 
 def duration_bands(ctx: KpiContext) -> pl.DataFrame:
     """Occurrences that start in the period, counted by length band (1–3, 4–16, 17–56, > 56)."""
-    sick = ctx.facts.sick.filter(pl.col("date").is_between(ctx.start - MARGIN, ctx.end + MARGIN))
+    first = ctx.start - min(MARGIN, ctx.start - date.min)  # a period at the calendar's ends
+    last = ctx.end + min(MARGIN, date.max - ctx.end)
+    sick = ctx.facts.sick.filter(pl.col("date").is_between(first, last))
     occ = occurrences(sick).filter(pl.col("date").is_between(ctx.start, ctx.end))
     occ = ctx.with_period(attach_state(occ, ctx.intervals, GROUP_STATE)).with_columns(ctx.group())
     aggs = []

@@ -30,6 +30,8 @@ from typing import Any
 
 import polars as pl
 
+from ledger.domain.catalogue import detail_fields
+
 LASTING = frozenset(
     {"hired", "position_changed", "transferred", "salary_changed", "terminated",
      "hms_deviation_closed"}
@@ -73,11 +75,8 @@ class AuditDiff:
     """Only for a single day (``--on``): employments added, removed or changed."""
 
 
-_DETAIL_FIELDS = (
-    "employment_id", "deviation_id", "sector", "unit", "position", "employment_type",
-    "position_pct", "annual_salary", "reason", "kind", "paid", "leave_pct", "certificate",
-    "grade_pct", "category",
-)  # fmt: skip
+_DETAIL_FIELDS = detail_fields("all")
+"""Per type, the fields listed as details (``Field.detail`` in the catalogue)."""
 
 
 def _day(text: Any) -> date:
@@ -152,7 +151,9 @@ def _change(ev: dict[str, Any], fact: dict[str, Any], what: str, why: Any) -> Ch
         employee_id=fact.get("employee_id"),
         valid=valid_text(fact),
         why=None if why is None else str(why),
-        details={k: fact[k] for k in _DETAIL_FIELDS if fact.get(k) is not None},
+        details={
+            k: fact[k] for k in _DETAIL_FIELDS.get(fact["type"], ()) if fact.get(k) is not None
+        },
     )
 
 

@@ -32,8 +32,8 @@ from projections.facts.source import Facts
 from projections.facts.timeline import active_on, employment_intervals
 from projections.kpi.context import build_context
 from projections.kpi.parental import parental
-
-MIN_CELL = 5
+from projections.reports.privacy import MIN_PERSONS, small_cells, suppress_complementary
+from projections.reports.secondary import EQUALITY_ACROSS, EQUALITY_WITHIN
 
 REPORT_SCHEMA = pl.Schema(
     {
@@ -54,16 +54,14 @@ def suppress_small(
     df: pl.DataFrame,
     count_cols: list[str],
     value_cols: list[str],
-    threshold: int = MIN_CELL,
+    threshold: int = MIN_PERSONS,
 ) -> pl.DataFrame:
     """Null ``value_cols`` of rows where any of ``count_cols`` is below ``threshold``.
 
     Adds (or updates) a boolean ``suppressed`` column. Zero counts are not
     suppressed (an empty cell reveals nobody).
     """
-    small = pl.any_horizontal(
-        [(pl.col(c) > 0) & (pl.col(c) < threshold) for c in count_cols]
-    ).fill_null(False)
+    small = small_cells(*count_cols, threshold=threshold, empty_is_small=False)
     prior = pl.col("suppressed") if "suppressed" in df.columns else pl.lit(False)
     hidden = [*value_cols, *count_cols]  # the counts are values too: hide them as well
     return df.with_columns(
@@ -72,29 +70,31 @@ def suppress_small(
     )
 
 
-COMPLEMENTED_TABLES = ("level", "part_time")
-"""Count tables whose groups add up to the published gender balance."""
+def suppress_complements(df: pl.DataFrame, hidden_columns: list[str]) -> pl.DataFrame:
+    """Hide more cells until no hidden one can be worked out (``privacy.suppress_complementary``).
 
-
-def suppress_complements(
-    df: pl.DataFrame, count_cols: list[str], value_cols: list[str]
-) -> pl.DataFrame:
-    """When one group of a table is hidden, hide the next smallest too.
-
-    Otherwise the hidden cell is the published total minus the others
-    (1 woman leader = 6 women − 5 women in other positions).
+    Otherwise a hidden cell is the published total minus the others (1 woman
+    leader = 6 women − 5 women in other positions; a position's pay from the
+    pay table's total row), or follows from the other cells of its row.
     """
-    rows = df.to_dicts()
-    for table in COMPLEMENTED_TABLES:
-        mine = [r for r in rows if r["table"] == table]
-        hidden = [r for r in mine if r["suppressed"]]
-        shown = [r for r in mine if not r["suppressed"]]
-        if len(hidden) == 1 and shown:
-            partner = min(shown, key=lambda r: sum((r[c] or 0) for c in count_cols))
-            for c in (*count_cols, *value_cols):
-                partner[c] = None
-            partner["suppressed"] = True
-    return pl.DataFrame(rows, schema=df.schema)
+    marked = df.with_columns(
+        pl.when(pl.col("suppressed"))
+        .then(pl.lit(hidden_columns, dtype=pl.List(pl.String)))
+        .otherwise(pl.lit([], dtype=pl.List(pl.String)))
+        .alias("suppressed_cells"),
+        # partners are taken from the smallest groups (a hidden one counts as 0)
+        (pl.col("n_women").fill_null(0) + pl.col("n_men").fill_null(0)).alias("_persons"),
+    )
+    out = suppress_complementary(
+        marked,
+        group="group",
+        slice_by=("table",),
+        total_group="total",
+        persons="_persons",
+        within=EQUALITY_WITHIN,
+        across=EQUALITY_ACROSS,
+    )
+    return out.drop("suppressed_cells", "_persons")
 
 
 def _counts(table: str, df: pl.DataFrame, group: pl.Expr, unit: str) -> pl.DataFrame:
@@ -219,5 +219,5 @@ def equality_report(
     )
     if suppress:
         counts, values = ["n_women", "n_men"], ["women", "men", "total", "women_pct"]
-        out = suppress_complements(suppress_small(out, counts, values), counts, values)
+        out = suppress_complements(suppress_small(out, counts, values), [*counts, *values])
     return out.match_to_schema(REPORT_SCHEMA)

@@ -4,7 +4,12 @@ Two tools (the database roles are `ledger.storage.roles`):
 
 - `suppress_small_cells`: a published cell that covers fewer than 5 persons
   (NAV's rule; the threshold is a parameter) becomes null, and the row says
-  which of its cells were suppressed.
+  which of its cells were suppressed. Then `suppress_complementary`
+  (`projections.reports.secondary`) hides more cells, so that no suppressed
+  one can be worked out from totals or from the other cells of its row or
+  column.
+  which of its cells were suppressed. What a small cell is, is decided in one
+  place, `small_cells`, which the equality report and the charts use too.
 - `pseudonym` / `analyst_view`: analysts see a stable pseudonymous id, an
   HMAC-SHA256 of the employee id under a key that lives only in the
   environment (`HRLEDGER_PSEUDONYM_KEY`), never in the repository or the
@@ -21,6 +26,7 @@ import polars as pl
 
 from ledger.domain.errors import LedgerError
 from ledger.security.pseudonyms import KEY_ENV, pseudonym, pseudonym_key
+from projections.reports.secondary import suppress_complementary
 
 MIN_PERSONS = 5
 """NAV's rule: a published cell covering fewer persons is suppressed."""
@@ -51,6 +57,23 @@ HEALTH_COLUMNS = frozenset({"certificate", "grade_pct", "sick_days", "lost_workd
 # --- small cells -----------------------------------------------------------------------------
 
 
+def small_cells(*counts: str, threshold: int = MIN_PERSONS, empty_is_small: bool = True) -> pl.Expr:
+    """True for a row where any of the ``counts`` columns covers fewer than ``threshold`` persons.
+
+    With ``empty_is_small`` a count of 0 or null is small too (published KPI tables:
+    "no men in this unit" is itself a statement about few persons; a cell of unknown
+    size is not shown). Without it an empty cell is not small (it reveals nobody):
+    the equality report, and the charts' count of cells hidden for privacy.
+    """
+    tests = [
+        pl.col(c).is_null() | (pl.col(c) < threshold)
+        if empty_is_small
+        else ((pl.col(c) > 0) & (pl.col(c) < threshold)).fill_null(False)
+        for c in counts
+    ]
+    return pl.any_horizontal(tests)
+
+
 def suppress_small_cells(
     frame: pl.DataFrame,
     *,
@@ -76,14 +99,14 @@ def suppress_small_cells(
     key_set = set(keys)
     values = [c for c in frame.columns if c not in key_set]
     cover_map = dict(KPI_COVERS if covers is None else covers)
-    small_row = pl.col(persons).is_null() | (pl.col(persons) < threshold)
-    masks: dict[str, pl.Expr] = {}
-    for column in values:
-        mask = small_row
-        for count in cover_map.get(column, ()):
-            if count in frame.columns:
-                mask = mask | pl.col(count).is_null() | (pl.col(count) < threshold)
-        masks[column] = mask
+    masks = {
+        column: small_cells(
+            persons,
+            *(c for c in cover_map.get(column, ()) if c in frame.columns),
+            threshold=threshold,
+        )
+        for column in values
+    }
     # Masks are computed on the original counts, before any of them is nulled.
     flagged = frame.with_columns(*(masks[c].alias(f"__small_{i}") for i, c in enumerate(values)))
     out = flagged.with_columns(
@@ -104,6 +127,14 @@ def suppress_small_cells(
     )
     out = out.with_columns((pl.col("suppressed_cells").list.len() > 0).alias("suppressed"))
     return out.select(*frame.columns, "suppressed", "suppressed_cells")
+
+
+def suppress_for_publication(
+    kpi: pl.DataFrame, *, by: str | None, threshold: int = MIN_PERSONS
+) -> pl.DataFrame:
+    """A KPI table (``hrledger kpi``, grouped ``by`` a column or not) fit to publish:
+    small cells suppressed, then as many more as keep them from being worked out."""
+    return suppress_complementary(suppress_small_cells(kpi, threshold=threshold), group=by)
 
 
 # --- pseudonyms ------------------------------------------------------------------------------
@@ -162,5 +193,8 @@ __all__ = [
     "analyst_view",
     "pseudonym",
     "pseudonym_key",
+    "small_cells",
+    "suppress_complementary",
+    "suppress_for_publication",
     "suppress_small_cells",
 ]

@@ -1,4 +1,4 @@
-"""The roster: active employments on a date, columns as interchange.md."""
+"""The roster: active employments on a date, columns as docs/api.md."""
 
 from __future__ import annotations
 

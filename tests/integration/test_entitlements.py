@@ -90,7 +90,7 @@ def test_holiday_pay_is_fourteen_point_three_percent_from_sixty(
 def test_a_permanent_employee_of_63_in_an_80_percent_position_gets_a_pro_rata_senior_bonus(
     ledger: Ledger,
 ) -> None:
-    # NOK 30,000 × 80 / 100 = NOK 24,000 (vedlegg 2, as domain.md reads it).
+    # NOK 30,000 × 80 / 100 = NOK 24,000 (vedlegg 2; docs/glossary.md, seniorvederlag).
     lines = [hired(birth_date="1961-06-01", position_pct=80)]
 
     ent = entitled(ledger, lines, "2025-03-10")

@@ -20,6 +20,7 @@ import orjson
 import polars as pl
 import psycopg
 import pytest
+from polars.testing import assert_frame_equal
 from psycopg import sql
 
 from cli.main import main
@@ -30,6 +31,7 @@ from ledger.services.recording import Ledger
 from ledger.services.verification import verify
 from projections.api import open_projection
 from projections.facts.frozen import erase_person
+from projections.facts.store import SUFFIX, FactStore
 from tests.builders import hired, leave, retracted, sick, terminated
 
 FIRST = datetime(2022, 1, 20, 9, 0, tzinfo=UTC)  # the 2021 report
@@ -164,6 +166,66 @@ def test_a_period_cut_mid_month_gets_no_frozen_share(kari: str) -> None:
     assert cut["lost_workdays"][0] == pytest.approx(1.0)  # only Ola's day: documented limit
 
 
+def _same_frame(got: pl.DataFrame, expected: pl.DataFrame, name: str) -> None:
+    try:
+        assert_frame_equal(got, expected)
+    except AssertionError as e:
+        raise AssertionError(f"{name}: {e}") from None
+
+
+def _every_kpi(p: Any, known_at: datetime | None = None) -> dict[str, pl.DataFrame]:
+    return {
+        f"{every}/{by}": p.kpi(date(2021, 1, 1), date(2022, 12, 31), every, by, known_at=known_at)
+        for every in ("month", "quarter", "year")
+        for by in (None, "sector", "unit", "gender", "age_band")
+    }
+
+
+@pytest.mark.parametrize("persist", [True, False], ids=["stored", "in memory"])
+def test_an_erasure_updates_the_projection_in_place_as_a_rebuild_would(
+    kari: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, persist: bool
+) -> None:
+    """No rebuild from zero: the person's rows leave, the frozen share comes in, and the
+    result is exactly what a projection built from nothing after the erasure holds."""
+    folder = tmp_path / "projection"
+    with open_projection(kari, directory=folder, persist=persist) as p:
+        p.kpi(date(2021, 1, 1), date(2022, 12, 31), "month", "unit")  # warm, as in a notebook
+        position = p.position
+        employment_files = FactStore(folder).manifest().segments["employment"] if persist else []
+        reads: list[int] = []
+        read = p.store.read_rows
+
+        def spy(after: int, limit: int) -> list[tuple[int, bytes]]:
+            reads.append(after)
+            return read(after, limit)
+
+        monkeypatch.setattr(p.store, "read_rows", spy)
+        _erase(kari)
+        in_place = _every_kpi(p)
+        in_place_then = _every_kpi(p, known_at=BETWEEN)
+        facts = p.raw_facts()
+
+    assert min(reads) >= position - 1  # the checkpoint's own row, then the two new ones
+    assert p.position == position + 2
+    if persist:  # only the tables that held Kari's opened fields were written again
+        kept = FactStore(folder).manifest().segments
+        assert kept["employment"] == employment_files
+        assert _stored_sick_days(folder, "E1") == 0
+    assert facts.sick.filter(pl.col("employee_id") == "E1").height == 0
+    assert facts.frozen.height > 0
+    assert facts.leave["welfare_reason"].null_count() == facts.leave.height
+    assert facts.retraction["reason"].to_list() == [None]  # k2's reason was sealed with her key
+    with open_projection(kari, directory=tmp_path / "rebuilt") as full:
+        for name, frame in full.raw_facts().frames().items():
+            _same_frame(getattr(facts, name), frame, name)
+        for expected, got in ((_every_kpi(full), in_place),
+                              (_every_kpi(full, BETWEEN), in_place_then)):  # fmt: skip
+            for name, frame in expected.items():
+                _same_frame(got[name], frame, name)
+    if persist:  # and a process that opens the updated folder sees the same
+        _assert_same(in_place, _all_kpis(kari, folder))
+
+
 # ----------------------------------------------------------- what is readable
 def test_history_shows_erased_fields_and_keeps_the_trail(kari: str) -> None:
     _erase(kari)
@@ -284,21 +346,24 @@ def test_the_destroyed_key_is_gone_from_the_sqlite_file(sqlite_url: str) -> None
     assert row == (None, ERASED_AT.isoformat())
 
 
+def _stored_sick_days(folder: Path, employee_id: str) -> int:
+    """Sick days of the person in every segment file of the folder (opened with the key)."""
+    files = FactStore(folder)
+    segments = [files.read_segment(f.name) for f in folder.glob("sick-*" + SUFFIX)]
+    assert segments, "no sick-day segment at all"
+    return sum(s.filter(pl.col("employee_id") == employee_id).height for s in segments)
+
+
 def test_an_erasure_rewrites_the_stored_projection(kari: str, tmp_path: Path) -> None:
     folder = tmp_path / "projection"
     open_projection(kari, directory=folder).close()
-    assert any(
-        pl.read_parquet(f).filter(pl.col("employee_id") == "E1").height
-        for f in folder.glob("sick*.parquet")
-    )
+    assert _stored_sick_days(folder, "E1") > 0
 
     _erase(kari)
     open_projection(kari, directory=folder).close()
 
-    for f in folder.glob("*.parquet"):
-        frame = pl.read_parquet(f)
-        if f.name.startswith("sick"):
-            assert frame.filter(pl.col("employee_id") == "E1").height == 0
+    assert _stored_sick_days(folder, "E1") == 0
+    assert _stored_sick_days(folder, "E2") == 2
 
 
 # ------------------------------------------------------------------ keys
@@ -438,8 +503,7 @@ def test_a_catch_up_that_overlaps_an_erasure_keeps_no_plain_sick_day(
 
     assert erased and sick_e1 == 0
     assert year["lost_workdays"][0] == pytest.approx(4.0)  # not Kari twice
-    for f in (tmp_path / "projection").glob("sick*.parquet"):
-        assert pl.read_parquet(f).filter(pl.col("employee_id") == "E1").height == 0
+    assert _stored_sick_days(tmp_path / "projection", "E1") == 0
 
 
 def _deviation(**kw: Any) -> dict[str, Any]:

@@ -23,7 +23,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cli.main import main
-from ledger.domain.catalogue import COMMON_FIELDS, EVENT_TYPES, MAX_TEXT_LENGTH, Field
+from ledger.domain.catalogue import (
+    COMMON_FIELDS,
+    EVENT_TYPES,
+    MAX_ID_LENGTH,
+    MAX_TEXT_LENGTH,
+    Field,
+)
 from tests.builders import hired, leave, retracted, sick, terminated
 from tests.robustness.helpers import assert_clean_failure, run_cli, stored_count
 from tests.robustness.lines import write_jsonl
@@ -127,7 +133,7 @@ def bad_value(f: Field) -> st.SearchStrategy[Any]:
     """Values that must be refused for this field."""
     kind = f.kind
     if kind in ("str", "text", "enum"):
-        limit = 200 if kind != "text" else MAX_TEXT_LENGTH
+        limit = MAX_ID_LENGTH if kind != "text" else MAX_TEXT_LENGTH
         options = [
             not_a_string,
             st.integers(limit + 1, limit + 5000).map(lambda n: "x" * n),

@@ -20,6 +20,7 @@ from projections.reports.privacy import (
     analyst_view,
     pseudonym,
     pseudonym_key,
+    small_cells,
     suppress_small_cells,
 )
 from tests.builders import hired, sick, terminated
@@ -74,6 +75,18 @@ def test_the_threshold_is_configurable() -> None:
     assert out["headcount"].to_list() == [40, None, None]
     with pytest.raises(ValueError, match="at least 1"):
         suppress_small_cells(kpi_rows(), threshold=0)
+
+
+def test_an_empty_cell_is_small_in_published_tables_only() -> None:
+    counts = pl.DataFrame({"n": [0, None, 4, 5], "m": [9, 9, 9, 2]})
+
+    published = counts.select(small_cells("n", threshold=5))
+    report = counts.select(small_cells("n", threshold=5, empty_is_small=False))
+    either = counts.select(small_cells("n", "m", threshold=3, empty_is_small=False))
+
+    assert published.to_series().to_list() == [True, True, True, False]
+    assert report.to_series().to_list() == [False, False, True, False]
+    assert either.to_series().to_list() == [False, False, False, True]
 
 
 def test_the_pseudonym_is_a_keyed_hash_stable_per_key() -> None:

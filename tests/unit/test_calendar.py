@@ -6,7 +6,14 @@ from datetime import date
 
 import pytest
 
-from ledger.domain.calendar import count_workdays, holidays_between, is_workday, public_holidays
+from ledger.domain.calendar import (
+    count_workdays,
+    holidays_between,
+    is_workday,
+    months_after,
+    public_holidays,
+    workdays,
+)
 
 
 @pytest.mark.parametrize(
@@ -92,3 +99,39 @@ def test_holidays_between_spans_years() -> None:
 
 def test_an_empty_range_has_no_work_days() -> None:
     assert count_workdays(date(2025, 3, 5), date(2025, 3, 4)) == 0
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [
+        (date(2025, 4, 14), date(2025, 4, 21)),  # Easter week, starting on a Monday
+        (date(2025, 4, 19), date(2025, 5, 2)),  # from a Saturday, over 1 May
+        (date(2024, 12, 20), date(2026, 1, 6)),  # over two year ends
+        (date(2025, 3, 5), date(2025, 3, 5)),  # one Wednesday
+    ],
+)
+def test_counting_work_days_by_weeks_equals_walking_them(start: date, end: date) -> None:
+    assert count_workdays(start, end) == len(workdays(start, end))
+
+
+def test_the_last_days_of_the_calendar_can_be_counted_and_listed() -> None:
+    last = date(9999, 12, 31)  # a Friday
+
+    assert count_workdays(date(9999, 12, 27), last) == 5
+    assert workdays(date(9999, 12, 30), last) == [date(9999, 12, 30), last]
+
+
+@pytest.mark.parametrize(
+    ("day", "months", "expected"),
+    [
+        (date(2024, 1, 31), 1, date(2024, 2, 29)),  # clamped to the month's end
+        (date(2025, 11, 15), 2, date(2026, 1, 15)),
+        (date(9999, 6, 1), 6, date(9999, 12, 1)),
+        (date(9999, 6, 1), 7, None),  # past the calendar: later than any date
+        (date(1, 1, 31), -1, None),
+    ],
+)
+def test_months_after_is_none_past_the_calendar(
+    day: date, months: int, expected: date | None
+) -> None:
+    assert months_after(day, months) == expected

@@ -5,7 +5,7 @@ users see; the workforce figures are also checked on Sandnes 2021–2022 so that
 do not depend on the first simulated year.
 
 The figures are computed here from the generated lines alone, following
-shared/kpi-definitions.md (polars for the sickness rate), so the test says
+docs/kpis.md (polars for the sickness rate), so the test says
 nothing about the projections and everything about the generator.
 Tolerances: ±3 % for counts, ±0.5 points for rates.
 """

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ledger.domain.errors import Refusal
 from ledger.domain.person import DeviationState, PersonState
 from ledger.domain.policy import Policy
 from ledger.domain.rules.employment import check_employment_change, check_hire, check_termination
@@ -16,9 +17,6 @@ from ledger.domain.rules.hms import check_deviation
 from ledger.domain.rules.leave import check_leave
 from ledger.domain.rules.retraction import check_retraction
 from ledger.domain.rules.sick_leave import check_sick_day
-
-Refusal = tuple[str | None, str]
-
 
 _PERSON_RULES = {
     "hired": lambda ev, st, _p: check_hire(ev, st),

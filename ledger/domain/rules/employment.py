@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ledger.domain.errors import Refusal
 from ledger.domain.person import Employment, PersonState
-
-Refusal = tuple[str | None, str]
 
 
 def _employment(ev: dict[str, Any], state: PersonState) -> Employment | Refusal:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ledger.domain.errors import Refusal
 from ledger.domain.person import DeviationState
-
-Refusal = tuple[str | None, str]
 
 
 def check_deviation(ev: dict[str, Any], state: DeviationState) -> list[Refusal]:

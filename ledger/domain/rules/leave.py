@@ -9,11 +9,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from ledger.domain.calendar import add_months, count_workdays
+from ledger.domain.calendar import count_workdays, months_after
+from ledger.domain.errors import Refusal
 from ledger.domain.person import Leave, PersonState
 from ledger.domain.policy import Policy
-
-Refusal = tuple[str | None, str]
 
 
 def check_leave(ev: dict[str, Any], state: PersonState, policy: Policy) -> list[Refusal]:
@@ -158,20 +157,22 @@ def _unpaid(ev: dict[str, Any], state: PersonState, policy: Policy) -> list[Refu
     start = date.fromisoformat(ev["start_date"])
     end = date.fromisoformat(ev["end_date"])
     refusals: list[Refusal] = []
-    latest_end = add_months(start, rule.max_months) - timedelta(days=1)
-    if end > latest_end:
+    too_late = months_after(start, rule.max_months)  # None: past the calendar's end
+    if too_late is not None and end >= too_late:
         refusals.append(
             (
                 "end_date",
                 f"unpaid leave {ev['start_date']} to {ev['end_date']} is longer than "
-                f"{rule.max_months} months (ends at the latest {latest_end}) ({rule.source})",
+                f"{rule.max_months} months (ends at the latest {too_late - timedelta(days=1)}) "
+                f"({rule.source})",
             )
         )
     others: list[Leave] = [lv for lv in state.leaves.values() if lv.kind == "unpaid"]
     for lv in others:
         other = date.fromisoformat(lv.start)
         lo, hi = sorted((other, start))
-        if add_months(lo, rule.once_per_years * 12) > hi:
+        allowed_again = months_after(lo, rule.once_per_years * 12)
+        if allowed_again is None or allowed_again > hi:
             refusals.append(
                 (
                     "start_date",

@@ -8,13 +8,13 @@ from the policy, because Utsira's IA rule and the statutory rule differ.
 from __future__ import annotations
 
 import bisect
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
+from ledger.domain.errors import Refusal
 from ledger.domain.person import PersonState
 from ledger.domain.policy import Policy
 
-Refusal = tuple[str | None, str]
 WINDOW_DAYS = 365
 """'12 months' is read as any 365 consecutive days ending on a self-certified day."""
 
@@ -52,12 +52,13 @@ def _self_certification(day: str, state: PersonState, policy: Policy) -> list[Re
     days = state.self_days
     refusals: list[Refusal] = []
 
-    # Length of the run of consecutive self-certified days the new day joins.
+    # Length of the run of consecutive self-certified days the new day joins
+    # (by ordinal: a day at either end of the calendar has no neighbour there).
     before = 0
-    while _is_self(state, d - timedelta(days=before + 1)):
+    while _is_self(state, n - before - 1):
         before += 1
     after = 0
-    while _is_self(state, d + timedelta(days=after + 1)):
+    while _is_self(state, n + after + 1):
         after += 1
     run = before + 1 + after
     if run > rule.max_days_per_occurrence:
@@ -65,8 +66,8 @@ def _self_certification(day: str, state: PersonState, policy: Policy) -> list[Re
             (
                 "certificate",
                 f"self-certification for {run} consecutive calendar days "
-                f"({(d - timedelta(days=before)).isoformat()} to "
-                f"{(d + timedelta(days=after)).isoformat()}) exceeds "
+                f"({date.fromordinal(n - before).isoformat()} to "
+                f"{date.fromordinal(n + after).isoformat()}) exceeds "
                 f"{rule.max_days_per_occurrence} days per occurrence ({rule.source}); "
                 "use a doctor's certificate",
             )
@@ -97,7 +98,7 @@ def _self_certification(day: str, state: PersonState, policy: Policy) -> list[Re
         starts = [
             o
             for o in days[bisect.bisect_right(days, n - WINDOW_DAYS) : bisect.bisect_left(days, n)]
-            if not _is_self(state, date.fromordinal(o) - timedelta(days=1))
+            if not _is_self(state, o - 1)
         ]
         if len(starts) + 1 > rule.max_occurrences_per_12_months:
             refusals.append(
@@ -112,6 +113,12 @@ def _self_certification(day: str, state: PersonState, policy: Policy) -> list[Re
     return refusals
 
 
-def _is_self(state: PersonState, d: date) -> bool:
-    entry = state.sick_days.get(d.isoformat())
+_FIRST, _LAST = date.min.toordinal(), date.max.toordinal()
+
+
+def _is_self(state: PersonState, n: int) -> bool:
+    """Is day ``n`` (an ordinal) a recorded self-certified sick day? False off the calendar."""
+    if not _FIRST <= n <= _LAST:
+        return False
+    entry = state.sick_days.get(date.fromordinal(n).isoformat())
     return entry is not None and entry[0] == "self"

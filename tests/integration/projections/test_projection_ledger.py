@@ -244,5 +244,5 @@ def test_cli_kpi_and_roster(
     )
     import polars as pl
 
-    assert pl.read_parquet_metadata(out)["hrledger.schema_version"] == "1.0"
+    assert pl.read_parquet_metadata(out)["hrledger.schema_version"] == "1.1"
     assert main(["--db", sqlite_url, "report", "equality", "--year", "2025"]) == 0

@@ -10,7 +10,7 @@ from polars.testing import assert_frame_equal
 
 from projections.api import Projection
 from projections.facts.source import Facts, read_facts
-from projections.facts.store import MANIFEST, FactStore
+from projections.facts.store import FACTS_SCHEMA, MANIFEST, SUFFIX, FactStore
 
 from .factory import Ledger, hire, sick
 
@@ -79,7 +79,7 @@ def test_crash_between_segments_and_manifest_loses_nothing(ledger: Ledger, tmp_p
     assert_frame_equal(restarted.kpi(*YEAR, "quarter"), clean.kpi(*YEAR, "quarter"))
     # orphans were removed by the commit
     named = {f for fs in files.manifest().segments.values() for f in fs}
-    assert {p.name for p in tmp_path.glob("*.parquet")} == named
+    assert {p.name for p in tmp_path.glob("*" + SUFFIX)} == named
 
 
 def test_a_different_ledger_behind_the_url_triggers_a_rebuild(tmp_path: Path) -> None:
@@ -131,3 +131,19 @@ def test_cached_state_advances_with_catch_up(ledger: Ledger, tmp_path: Path) -> 
         {"type": "retracted", "target_event_id": "ev1", "target_type": "hired", "reason": "x"}
     )
     assert_frame_equal(p.roster(date(2025, 6, 1)), fresh.roster(date(2025, 6, 1)))
+
+
+def test_a_projection_saved_with_other_fact_columns_is_rebuilt(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    # e.g. a new leave kind in the catalogue: saved segments carry the old enum
+    fill(ledger, 3)
+    Projection(ledger, directory=tmp_path, auto_catch_up=False).catch_up()
+    manifest = tmp_path / MANIFEST
+    manifest.write_text(manifest.read_text().replace(FACTS_SCHEMA, "an-older-shape"))
+
+    again = Projection(ledger, directory=tmp_path, auto_catch_up=False)
+    assert again.position == 0
+    assert again.catch_up() == 6
+    fresh = Projection(ledger, directory=None)
+    assert_frame_equal(again.kpi(*YEAR, "month"), fresh.kpi(*YEAR, "month"))

@@ -1,4 +1,4 @@
-"""Sickness absence: the worked example of kpi-definitions.md and its edge cases."""
+"""Sickness absence: the worked example of docs/kpis.md and its edge cases."""
 
 from __future__ import annotations
 
