@@ -83,6 +83,12 @@ def _no_negative_zero(frame: pl.DataFrame, decimals: int) -> pl.DataFrame:
     )
 
 
+def _all_whole(values: pl.Series) -> bool:
+    """A float column of whole numbers only (a target of 160.0) shows as integers."""
+    v = values.drop_nulls()
+    return v.len() > 0 and bool((v % 1 == 0).all())
+
+
 def _number_kwargs(decimals: int) -> dict[str, Any]:
     return {"decimals": decimals, "sep_mark": THOUSANDS, "dec_mark": DECIMAL}
 
@@ -98,27 +104,27 @@ def show(
 ) -> GT:
     """``frame`` as a Norwegian table: headers from the glossary, every row shown.
 
-    Integer columns get thousands separators, float columns ``decimals``
-    decimals; columns in ``percent`` (after renaming) or whose glossary
-    label is a percentage get `` %``.
+    Integer columns (and float columns of whole numbers only) get thousands
+    separators, other float columns ``decimals`` decimals; columns in
+    ``percent`` (after renaming) or whose glossary label is a percentage get
+    `` %``.
     """
     renamed = frame.rename({c: HEADERS[c] for c in frame.columns if c in HEADERS})
     data = _dates_as_text(_no_negative_zero(renamed, decimals))
     pct = [c for c in data.columns if c in PERCENT_HEADERS or c in percent]
-    ints = [n for n, t in data.schema.items() if t.is_integer() and n not in pct]
-    floats = [n for n, t in data.schema.items() if t.is_float() and n not in pct]
     numeric = [n for n, t in data.schema.items() if t.is_numeric()]
+    pct = [c for c in numeric if c in pct]
+    # whole numbers as given, not after rounding (an FTE of 150.04 keeps its decimal)
+    whole = [n for n in numeric if renamed.schema[n].is_float() and _all_whole(renamed[n])]
+    ints = [n for n in numeric if (data.schema[n].is_integer() or n in whole) and n not in pct]
+    floats = [n for n in numeric if n not in pct and n not in ints]
     gt = GT(data)
     if ints:
         gt = gt.fmt_integer(ints, sep_mark=THOUSANDS)
     if floats:
         gt = gt.fmt_number(floats, **_number_kwargs(decimals))
-    if [c for c in pct if data.schema[c].is_numeric()]:
-        gt = gt.fmt_number(
-            [c for c in pct if data.schema[c].is_numeric()],
-            pattern="{x}\u00a0%",
-            **_number_kwargs(decimals),
-        )
+    if pct:
+        gt = gt.fmt_number(pct, pattern="{x}\u00a0%", **_number_kwargs(decimals))
     if numeric:
         gt = gt.cols_align("right", numeric)
     gt = gt.sub_missing(missing_text=MISSING)

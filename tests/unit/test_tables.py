@@ -41,6 +41,7 @@ def test_numbers_dates_and_headers_are_norwegian() -> None:
                 datetime(2023, 1, 20, 9, 0, tzinfo=UTC),
             ],
             "suppressed": [True, False],
+            "apprentice_target": [160.0, None],
         }
     )
     gt = tables.show(frame)
@@ -48,8 +49,8 @@ def test_numbers_dates_and_headers_are_norwegian() -> None:
     assert head[:4] == ["Ansatte", "Årsverk", "Sykefravær", "Virkningsmåned"]
     assert body(gt) == [
         [f"5{NBSP}041", f"5{NBSP}041,4", f"9,1{NBSP}%", "november 2022",
-         "15. februar 2023 kl. 09:00", "ja"],
-        ["12", "0,0", "–", "februar 2023", "20. januar 2023 kl. 09:00", "nei"],
+         "15. februar 2023 kl. 09:00", "ja", "160"],
+        ["12", "0,0", "–", "februar 2023", "20. januar 2023 kl. 09:00", "nei", "–"],
     ]  # fmt: skip
     raw = gt.as_raw_html()
     assert "-0,0" not in raw and "\u22120,0" not in raw
