@@ -16,7 +16,7 @@ def _cmd_erase(args: argparse.Namespace) -> int:
     from ledger.services.recording import Ledger
     from projections.facts.frozen import erase_person
 
-    with Ledger(args.db) as ledger:
+    with Ledger(settings=args.settings) as ledger:
         result = erase_person(ledger, args.employee_id, args.reason, recorded_by=args.recorded_by)
     if result.warning:
         print(f"warning: {result.warning}", file=sys.stderr)

@@ -21,13 +21,13 @@ def _cmd_retention(args: argparse.Namespace) -> int:
     from projections.api import open_projection
     from projections.reports.retention import retention_due
 
-    policy = load_policy(args.policy)
+    policy = load_policy(args.settings.policy)
     if not policy.retention:
         raise LedgerError(
             f"policy {policy.name} sets no retention periods; add a `retention` section "
             "(docs/privacy.md, retention)"
         )
-    with open_projection(args.db) as p:
+    with open_projection(settings=args.settings) as p:
         due = retention_due(p.facts(), p.employments(), policy.retention, args.on)
     write_frame(due, args.format, args.out)
     persons = due["employee_id"].n_unique()

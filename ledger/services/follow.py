@@ -24,14 +24,14 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import orjson
 
-from ledger.security.keys import Keyring, master_key, parse_master_key
+from ledger.security.keys import Keyring, MasterKeySource, parse_master_key
 from ledger.security.sealing import open_event
 from ledger.storage.store import EventStore, open_store
+from ledger.storage.wire import pop_recorded_at
 
 PAGE = 10_000
 """Rows per read: large enough that a catch-up is fast, small enough to hold in memory."""
@@ -63,7 +63,10 @@ class LogReader:
     ) -> None:
         self.store = store
         self.page_size = page_size
-        self._ring = Keyring({}, master if master is not None else master_key(), store)
+        configured = getattr(store, "master_key", None) or MasterKeySource.from_environment()
+        if master is None:
+            master = configured.load()
+        self._ring = Keyring({}, master, store, configured=configured)
 
     def max_position(self) -> int:
         """How far the ledger is (the position of its last stored event; 0 when empty)."""
@@ -121,8 +124,7 @@ class LogReader:
         for name in _LIBRARY_FIELDS:
             event.pop(name, None)
         open_event(event, self._ring, mark_erased=True)
-        stamp = event.pop("timestamp")
-        event["recorded_at"] = stamp.isoformat() if isinstance(stamp, datetime) else stamp["_data_"]
+        event["recorded_at"] = pop_recorded_at(event)
         event["ledger_position"] = position
         return event
 

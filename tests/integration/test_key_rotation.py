@@ -201,7 +201,9 @@ def test_a_writer_with_the_old_key_is_refused_after_the_rotation(
         assert ledger.store.max_position() == before
     _use(monkeypatch, NEW)
     with Ledger(utsira) as ledger:
-        assert ledger.record([hired("E4", "A4", "2025-04-01"), sick("2025-04-07", "E4")]).stored
+        assert ledger.record(
+            [hired("E4", "A4", "2025-04-01"), sick("2025-04-07", "E4", certificate="doctor")]
+        ).stored
     assert _which_key_opens(utsira)["E4"] == {"new"}
 
 
@@ -282,7 +284,8 @@ def test_running_it_again_finishes_rows_a_late_writer_wrapped_with_the_old_key(
     late.key_for("E9")
     store = open_store(utsira)
     try:
-        store.append([], late.new_rows)  # what the late writer's append stores
+        with store.unit_of_work() as uow:
+            uow.write([], late.new_rows)  # what the late writer's unit of work stores
         check = check_keys(store, NEW)
     finally:
         store.close()
