@@ -6,12 +6,12 @@ transaction, so there is one behaviour to trust and to test. State for the
 rules is loaded per affected person (latest snapshot + the events after it),
 never by replaying the whole ledger.
 
-The path of a file: validate every line (``ledger.domain.validation``);
+The path of a file, chunk by chunk inside one unit of work of the store
+(``ledger.services.streaming``): validate the lines (``ledger.domain.validation``);
 read the state the rules need (``ledger.services.rule_state``); check and
-seal the lines in pure code (``ledger.services.checking``), chunk by chunk
-into one unit of work of the store, which numbers and chains the rows and
-commits once. Another writer that got in first (``ConcurrentWrite``) makes the
-whole file start again from the same, unchanged lines.
+seal them in pure code (``ledger.services.checking``); the store numbers and
+chains the rows, and commits once. Lines given as a list start again from
+the same, unchanged lines if another writer got in first (``ConcurrentWrite``).
 """
 
 from __future__ import annotations
