@@ -8,6 +8,7 @@ the projections' business). A retraction removes the fact it targets.
 from __future__ import annotations
 
 import bisect
+import sys
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -69,7 +70,9 @@ class PersonState:
 
     # -- applying accepted events ----------------------------------------
     def apply(self, ev: dict[str, Any]) -> None:
-        t = ev["type"]
+        # Interned: a state keeps one fact per event for good, and a five-year file
+        # would otherwise hold a million copies of "sick_day", "self" and each date.
+        t = sys.intern(ev["type"])
         eid = ev["event_id"]
         self.version += 1
         if t == "erased":
@@ -93,8 +96,8 @@ class PersonState:
         elif t in ("position_changed", "transferred", "salary_changed"):
             self.employments[ev["employment_id"]].changes[eid] = ev["effective_date"]
         elif t == "sick_day":
-            day = ev["effective_date"]
-            self.sick_days[day] = (ev["certificate"], eid)
+            day = sys.intern(ev["effective_date"])
+            self.sick_days[day] = (sys.intern(ev["certificate"]), eid)
             if ev["certificate"] == "self":
                 bisect.insort(self.self_days, date.fromisoformat(day).toordinal())
         elif t == "leave":
