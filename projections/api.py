@@ -204,7 +204,8 @@ class Projection:
         New rows without retractions only add facts; employment intervals are
         rebuilt only when employment events arrived. Persons erased in ``delta``
         leave the cached facts as they leave the stored ones (forgetting commutes
-        with applying retractions, and erasure changes no employment fact).
+        with applying retractions; their employments lose birth date, pay, unit and
+        job title, so the intervals are rebuilt).
         Anything else: recompute.
         """
         c = self._cache
@@ -215,7 +216,9 @@ class Projection:
         if erased:
             facts = forget(facts, erased)[0]
         intervals = (
-            c.intervals if delta.employment.height == 0 else employment_intervals(facts.employment)
+            c.intervals
+            if delta.employment.height == 0 and not erased
+            else employment_intervals(facts.employment)
         )
         self._cache = _Cache(position, None, facts, intervals)
 

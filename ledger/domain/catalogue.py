@@ -272,12 +272,18 @@ _STORED_TYPES = (
     ),
     EventType(
         "erased",
-        (Field("employee_id", "str"), Field("reason", "text", detail="history")),
+        (
+            Field("employee_id", "str"),
+            Field("reason", "text", detail="history"),
+            Field("frozen_share", "str", required=False),
+        ),
         "",
         "person",
         "Erased",
         interchange=False,
-        doc="`hrledger erase`: the person's key was destroyed (GDPR art. 17).",
+        doc="`hrledger erase`: the person's key was destroyed (GDPR art. 17). "
+        "`frozen_share` `all`: their share of every KPI was frozen and they leave the KPIs "
+        "(absent in erasures before that: only their sickness share was frozen).",
     ),
     EventType(
         "statistics_frozen",
@@ -286,7 +292,7 @@ _STORED_TYPES = (
         "statistics",
         "StatisticsFrozen",
         interchange=False,
-        doc="An erased person's share of past sickness KPIs, sealed with the ledger key.",
+        doc="A removed person's share of past KPIs (sums and counts), sealed with the ledger key.",
     ),
 )
 

@@ -101,6 +101,7 @@ def erase(
         "note": None,
         "employee_id": employee_id,
         "reason": reason,
+        "frozen_share": "all",
         "timestamp": stamp,
     }
     stats_id = str(uuid4())

@@ -1,17 +1,20 @@
-"""An erased person's share of the sickness KPIs, frozen before their key is destroyed.
+"""A removed person's share of every KPI, frozen before their facts leave the read side.
 
-Why: sickness rates are sums over persons' sick days, and an erased
-person's sick days become unreadable. Published figures for past periods
-must not move, so `hrledger erase` first computes the person's contribution
-to the lost work-days and sickness occurrences of every calendar month,
-quarter and year, per `--by` grouping, and stores it (sealed with the
-ledger key, without the employee id) in a ``statistics_frozen`` event.
-Agreed work-days need no freezing: they come from employment facts, which
-stay readable.
+Why: once a person is erased (or retention shreds their pay or birth date),
+their birth date, pay, unit and position must no longer be readable, so the
+read side leaves them out of the KPIs altogether: their employments, sick
+days and leaves no longer count. Published figures for past periods must
+not move, so `hrledger erase` first computes the person's contribution to
+every additive KPI component (``schema.COMPONENTS``: headcount, FTE, sums of
+ages and salaries, agreed and lost work-days, hires, …) of every calendar
+month, quarter and year, per `--by` grouping, and stores it (sealed with the
+ledger key, without the employee id) in a ``statistics_frozen`` event. The
+KPI code adds these sums before it forms ratios and means
+(``projections.kpi.ratios``).
 
 The contribution is stored as changes at each moment the person's facts
 changed (``known_from``), so ``--known-at`` before the erasure still sees
-the person's sick days as they were known then.
+the person as they were known then.
 """
 
 from __future__ import annotations
@@ -25,16 +28,14 @@ from ledger.domain.streams import person_stream, stream_uuid
 from ledger.security.keys import Keyring
 from ledger.services.erasure import ErasureResult, erase, erasure_check
 from ledger.services.recording import Ledger
-from projections.facts.schema import FROZEN_ROW_SCHEMA, LOST_COLUMNS, OCCURRENCE_COLUMNS
+from projections.facts.schema import COMPONENTS, FROZEN_ROW_SCHEMA
 from projections.facts.source import Facts, decode_rows, effective
-from projections.kpi.context import KEYS, build_context
+from projections.kpi.context import build_context
 from projections.periods import BY_CHOICES, EVERY_CHOICES, Every
 
 EVERY: tuple[Every, ...] = EVERY_CHOICES
 BY: tuple[str | None, ...] = (None, *BY_CHOICES)
-LOST = LOST_COLUMNS
-OCCURRENCES = OCCURRENCE_COLUMNS
-VALUES = (*LOST, *OCCURRENCES)
+VALUES = tuple(COMPONENTS)
 IDENTITY = ("every", "by", "period_start", "period_end", "group")
 
 
@@ -46,7 +47,7 @@ def erase_person(
     uid = stream_uuid(person_stream(employee_id))
     rows = ledger.store.stream_rows({uid: 0}).get(uid, [])
     facts = decode_rows(rows, Keyring.load(ledger.store, [employee_id]))
-    frozen = frozen_rows(facts, employee_id)
+    frozen = frozen_rows(facts, employee_id, ledger.clock().date())
     return erase(ledger, employee_id, reason, frozen, state=state, recorded_by=recorded_by)
 
 
@@ -68,40 +69,55 @@ def person_facts(facts: Facts, employee_id: str) -> Facts:
     )
 
 
-def contribution(facts: Facts) -> pl.DataFrame:
-    """The person's sickness sums per (every, by, calendar period, group), all ≠ 0."""
-    from projections.kpi.sickness import agreed_and_lost, duration_bands
+def span(facts: Facts, until: date) -> tuple[date, date] | None:
+    """The calendar years the person's facts can reach: from the first to ``until``'s
+    year (an employment open at an earlier ``known_from`` counts up to then)."""
+    dates = [
+        d
+        for df, cols in (
+            (facts.employment, ("effective_date",)),
+            (facts.sick, ("date",)),
+            (facts.leave, ("start_date", "end_date")),
+        )
+        for c in cols
+        for d in (df[c].min(), df[c].max())
+        if isinstance(d, date)
+    ]
+    if not dates:
+        return None
+    return date(min(dates).year, 1, 1), date(max(*dates, until).year, 12, 31)
 
-    if facts.sick.height == 0:
+
+def contribution(facts: Facts, years: tuple[date, date] | None) -> pl.DataFrame:
+    """The person's KPI components per (every, by, calendar period, group), all ≠ 0."""
+    from projections.kpi import kpi_components
+
+    if years is None or facts.employment.height + facts.sick.height + facts.leave.height == 0:
         return pl.DataFrame(schema={**_identity_schema(), **_value_schema()})
-    years = facts.sick["date"]
-    start = date(_year(years.min()), 1, 1)
-    end = date(_year(years.max()), 12, 31)
+    start, end = years
     parts = []
     for every in EVERY:
         for by in BY:
             ctx = build_context(facts, start, end, every, by)
-            part = (
-                agreed_and_lost(ctx)
-                .select(*KEYS, *LOST)
-                .join(duration_bands(ctx), on=KEYS, how="full", coalesce=True, nulls_equal=True)
-                .join(ctx.per, on="period")
-                .select(
-                    pl.lit(every).alias("every"),
-                    pl.lit(by or "").alias("by"),
-                    "period_start",
-                    "period_end",
-                    pl.col("_g").cast(pl.String).alias("group"),
-                    *(pl.col(n).fill_null(0) for n in VALUES),
-                )
+            part = kpi_components(ctx).join(ctx.per, on="period").select(
+                pl.lit(every).alias("every"),
+                pl.lit(by or "").alias("by"),
+                "period_start",
+                "period_end",
+                pl.col("_g").cast(pl.String).alias("group"),
+                *(pl.col(n).fill_null(0) for n in VALUES),
             )
             parts.append(_cast(part))
     return _nonzero(pl.concat(parts))
 
 
-def frozen_rows(all_facts: Facts, employee_id: str) -> list[dict[str, Any]]:
-    """The rows to seal into the erasure's ``statistics_frozen`` event (JSON-ready)."""
+def frozen_rows(all_facts: Facts, employee_id: str, until: date) -> list[dict[str, Any]]:
+    """The rows to seal into the erasure's ``statistics_frozen`` event (JSON-ready).
+
+    ``until``: the day of the erasure; periods up to the end of its year are frozen.
+    """
     facts = person_facts(all_facts, employee_id)
+    years = span(facts, until)
     moments = sorted(
         {
             t
@@ -109,10 +125,10 @@ def frozen_rows(all_facts: Facts, employee_id: str) -> list[dict[str, Any]]:
             for t in df["recorded_at"].unique().to_list()
         }
     )
-    before = contribution(Facts.empty())
+    before = contribution(Facts.empty(), None)
     changes = []
     for moment in moments:
-        now = contribution(effective(facts, moment))
+        now = contribution(effective(facts, moment), years)
         changes.append(_delta(now, before).with_columns(pl.lit(moment).alias("known_from")))
         before = now
     if not changes:

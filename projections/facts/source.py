@@ -36,9 +36,10 @@ import polars as pl
 from ledger.domain.catalogue import FIELD_KINDS, STORED_TYPES, Seal
 from ledger.domain.errors import LedgerError
 from ledger.security.keys import KeyProblem, Keyring, KeyRow
-from ledger.security.sealing import LEDGER, PERSON
+from ledger.security.sealing import ERASED, LEDGER, PERSON
 from projections.facts.schema import (
     CERTIFICATE,
+    COMPONENTS,
     EMPLOYMENT_EVENT,
     EMPLOYMENT_TYPE,
     FROZEN_ROW_SCHEMA,
@@ -145,6 +146,7 @@ ERASURE_SCHEMA = make_schema(
         "recorded_at": RECORDED_AT,
         "event_id": pl.String,
         "employee_id": pl.String,
+        "frozen_share": pl.String,
     }
 )
 FROZEN_SCHEMA = make_schema(
@@ -188,6 +190,20 @@ class Facts:
 
     def map(self, fn: Callable[[str, pl.DataFrame], pl.DataFrame]) -> Facts:
         return Facts(**{name: fn(name, df) for name, df in self.frames().items()})
+
+    def removed(self) -> list[str]:
+        """Persons whose whole KPI share is frozen: the KPIs leave their facts out."""
+        e = self.erasure.filter(pl.col("frozen_share") == "all")
+        return sorted(set(e["employee_id"].to_list()))
+
+    def without(self, employee_ids: Sequence[str]) -> Facts:
+        """These persons' employments, sick days and leaves left out (the KPIs' view)."""
+        if not employee_ids:
+            return self
+        gone = pl.col("employee_id").is_in(pl.Series(employee_ids, dtype=pl.String).implode())
+        return self.map(
+            lambda name, df: df.filter(~gone) if name in ("employment", "sick", "leave") else df
+        )
 
 
 SCHEMAS: dict[str, pl.Schema] = {
@@ -396,11 +412,8 @@ def frozen_frame(rows: list[dict[str, object]]) -> pl.DataFrame:
         _date("period_start"),
         _date("period_end"),
         "group",
-        *(
-            pl.col(n).cast(t)
-            for n, t in FROZEN_ROW_SCHEMA.items()
-            if n.startswith(("lost", "sick", "long"))
-        ),
+        # rows frozen when only the sickness sums were frozen read 0 for the other parts
+        *(pl.col(n).cast(t).fill_null(0) for n, t in FROZEN_ROW_SCHEMA.items() if n in COMPONENTS),
     )
 
 
@@ -500,12 +513,13 @@ def forget_erased(facts: Facts) -> Facts:
 def forget(facts: Facts, employee_ids: Sequence[str]) -> tuple[Facts, set[str]]:
     """The facts as a rebuild after these persons' erasure reads them, and the tables changed.
 
-    Exactly what their destroyed key sealed (``ledger.security.sealing``)
-    leaves: their sick days (no date is left), the welfare reasons of their
-    leaves, and the reasons of retractions in their stream (retractions of
-    their employment, sick-day and leave events). Birth dates and pay are
-    sealed with the ledger key and stay; the frozen share arrives with the
-    erasure's own events.
+    What their destroyed key sealed (``ledger.security.sealing``) leaves: their
+    sick days (no date is left) and the reasons of retractions in their stream.
+    What would still single them out leaves too, although the ledger key could
+    open it: their leaves go, and their employments stay (a roster of a past
+    day still lists them) without birth date and pay, with unit and job title
+    masked (``ERASED``). The KPIs leave them out altogether and count them only
+    through the frozen share, which arrives with the erasure's own events.
     """
     gone = pl.Series(employee_ids, dtype=pl.String).implode()
     changed: set[str] = set()
@@ -518,12 +532,24 @@ def forget(facts: Facts, employee_ids: Sequence[str]) -> tuple[Facts, set[str]]:
         sick = sick.filter(~mine)
         changed.add("sick")
     leave = facts.leave
-    reason = pl.col("welfare_reason")
-    if leave.select((mine & reason.is_not_null()).any()).item():
-        leave = leave.with_columns(
-            pl.when(mine).then(None).otherwise(reason).alias("welfare_reason")
-        )
+    if leave.select(mine.any()).item():
+        leave = leave.filter(~mine)
         changed.add("leave")
+    employment = facts.employment
+    identifying = (pl.col("birth_date").is_not_null() | pl.col("annual_salary").is_not_null()
+                   | (pl.col("unit").is_not_null() & (pl.col("unit") != ERASED))
+                   | (pl.col("job_title").is_not_null() & (pl.col("job_title") != ERASED)))  # fmt: skip
+    if employment.select((mine & identifying).any()).item():
+        employment = employment.with_columns(
+            pl.when(mine).then(None).otherwise(pl.col("birth_date")).alias("birth_date"),
+            pl.when(mine).then(None).otherwise(pl.col("annual_salary")).alias("annual_salary"),
+            *(
+                pl.when(mine & pl.col(c).is_not_null()).then(pl.lit(ERASED))
+                .otherwise(pl.col(c)).alias(c)
+                for c in ("unit", "job_title")
+            ),
+        )  # fmt: skip
+        changed.add("employment")
     retraction = facts.retraction
     theirs = pl.col("target_event_id").is_in(own_ids)
     if retraction.select((theirs & pl.col("reason").is_not_null()).any()).item():
@@ -531,7 +557,15 @@ def forget(facts: Facts, employee_ids: Sequence[str]) -> tuple[Facts, set[str]]:
             pl.when(theirs).then(None).otherwise(pl.col("reason")).alias("reason")
         )
         changed.add("retraction")
-    out = Facts(**{**facts.frames(), "sick": sick, "leave": leave, "retraction": retraction})
+    out = Facts(
+        **{
+            **facts.frames(),
+            "employment": employment,
+            "sick": sick,
+            "leave": leave,
+            "retraction": retraction,
+        }
+    )
     return out, changed
 
 
@@ -565,10 +599,12 @@ def effective(facts: Facts, known_at: datetime | None = None) -> Facts:
     if known_at is not None:
         ts = _utc(known_at)
         # a frozen contribution counts from when its underlying facts were known
+        # a frozen contribution counts from when its underlying facts were known; an
+        # erasure is not a fact of the past but of what can be read now: it always applies
         facts = facts.map(
-            lambda name, df: df.filter(
-                pl.col("known_from" if name == "frozen" else "recorded_at") <= ts
-            )
+            lambda name, df: df
+            if name == "erasure"
+            else df.filter(pl.col("known_from" if name == "frozen" else "recorded_at") <= ts)
         )
     r = facts.retraction
     if r.height == 0:
