@@ -138,6 +138,9 @@ class Keyring:
     new_rows: list[KeyRow] = field(default_factory=list)
     unopened: set[str] = field(default_factory=set)
     """Employees with a sealed value whose key was not found (erased, or lost)."""
+    erased_ids: set[str] = field(default_factory=set)
+    """Employees known to be erased although their key row was not loaded (a reader that
+    loads keys by the key ids it meets, ``fetch_for``)."""
     _open: dict[str, AESGCM | None] = field(default_factory=dict)
 
     @classmethod
@@ -180,9 +183,12 @@ class Keyring:
             del self.rows[kid]
             self._open.pop(kid, None)
         self.by_employee.pop(employee_id, None)
+        self.erased_ids.add(employee_id)
 
     # ------------------------------------------------------------ writing
     def erased(self, employee_id: str) -> bool:
+        if employee_id in self.erased_ids:
+            return True
         kid = self.by_employee.get(employee_id)
         return kid is not None and self.rows[kid].wrapped is None
 

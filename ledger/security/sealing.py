@@ -70,13 +70,34 @@ def seal_event(ev: dict[str, Any], ring: Keyring, owner: str | None) -> dict[str
     return out
 
 
+def masked_after_erasure(event_type: str) -> tuple[str, ...]:
+    """The fields an erased person's event shows as ``[erased]`` though a key still opens
+    them or they are stored in clear: birth date and pay (the ledger key) and the unit
+    and job title that would single the person out in a small unit."""
+    return (*retained_fields(event_type), *IDENTIFYING_FIELDS.get(event_type, ()))
+
+
+IDENTIFYING_FIELDS: dict[str, tuple[str, ...]] = {
+    "hired": ("unit", "position"),
+    "transferred": ("unit", "position"),
+}
+"""Clear fields that name a small group of people (docs/privacy.md, after an erasure)."""
+
+
 def open_event(stored: dict[str, Any], ring: Keyring, *, mark_erased: bool = False) -> bool:
     """Put the sealed fields back into ``stored`` (in place); False if any key is destroyed.
 
     With ``mark_erased`` the fields of a destroyed key read ``[erased]`` (for
-    history and export); otherwise they stay absent.
+    history and export), and so do an erased person's birth date, pay, unit
+    and job title (``masked_after_erasure``); otherwise they stay absent.
     """
     intact = True
+    owner = stored.get("employee_id")
+    if mark_erased and isinstance(owner, str) and ring.erased(owner):
+        stored.pop(LEDGER, None)  # opened or not, it is shown as erased
+        for name in masked_after_erasure(stored["type"]):
+            if name in retained_fields(stored["type"]) or stored.get(name) is not None:
+                stored[name] = ERASED
     for slot in (PERSON, LEDGER):
         token = stored.pop(slot, None)
         if token is None:

@@ -75,6 +75,9 @@ class LogReader:
         if not rows:
             return Page([], after)
         self._ring.fetch_for(self.store, b"".join(state for _, state in rows))
+        # an erased person's birth date, pay, unit and job title read [erased] in every
+        # event, also in those stored before the erasure and sealed with no key of theirs
+        self._ring.erased_ids |= self.store.erased_employees()
         events = []
         for position, state in rows:
             event = self.export_form(orjson.loads(state), position)
