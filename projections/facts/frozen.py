@@ -99,13 +99,17 @@ def contribution(facts: Facts, years: tuple[date, date] | None) -> pl.DataFrame:
     for every in EVERY:
         for by in BY:
             ctx = build_context(facts, start, end, every, by)
-            part = kpi_components(ctx).join(ctx.per, on="period").select(
-                pl.lit(every).alias("every"),
-                pl.lit(by or "").alias("by"),
-                "period_start",
-                "period_end",
-                pl.col("_g").cast(pl.String).alias("group"),
-                *(pl.col(n).fill_null(0) for n in VALUES),
+            part = (
+                kpi_components(ctx)
+                .join(ctx.per, on="period")
+                .select(
+                    pl.lit(every).alias("every"),
+                    pl.lit(by or "").alias("by"),
+                    "period_start",
+                    "period_end",
+                    pl.col("_g").cast(pl.String).alias("group"),
+                    *(pl.col(n).fill_null(0) for n in VALUES),
+                )
             )
             parts.append(_cast(part))
     return _nonzero(pl.concat(parts))

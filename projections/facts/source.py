@@ -536,9 +536,12 @@ def forget(facts: Facts, employee_ids: Sequence[str]) -> tuple[Facts, set[str]]:
         leave = leave.filter(~mine)
         changed.add("leave")
     employment = facts.employment
-    identifying = (pl.col("birth_date").is_not_null() | pl.col("annual_salary").is_not_null()
-                   | (pl.col("unit").is_not_null() & (pl.col("unit") != ERASED))
-                   | (pl.col("job_title").is_not_null() & (pl.col("job_title") != ERASED)))  # fmt: skip
+    identifying = pl.any_horizontal(
+        pl.col("birth_date").is_not_null(),
+        pl.col("annual_salary").is_not_null(),
+        pl.col("unit").is_not_null() & (pl.col("unit") != ERASED),
+        pl.col("job_title").is_not_null() & (pl.col("job_title") != ERASED),
+    )
     if employment.select((mine & identifying).any()).item():
         employment = employment.with_columns(
             pl.when(mine).then(None).otherwise(pl.col("birth_date")).alias("birth_date"),
@@ -602,9 +605,11 @@ def effective(facts: Facts, known_at: datetime | None = None) -> Facts:
         # a frozen contribution counts from when its underlying facts were known; an
         # erasure is not a fact of the past but of what can be read now: it always applies
         facts = facts.map(
-            lambda name, df: df
-            if name == "erasure"
-            else df.filter(pl.col("known_from" if name == "frozen" else "recorded_at") <= ts)
+            lambda name, df: (
+                df
+                if name == "erasure"
+                else df.filter(pl.col("known_from" if name == "frozen" else "recorded_at") <= ts)
+            )
         )
     r = facts.retraction
     if r.height == 0:

@@ -81,9 +81,7 @@ def kpi_components(ctx: KpiContext) -> pl.DataFrame:
     out = keys
     for p in parts:
         out = out.join(p, on=KEYS, how="left", nulls_equal=True)
-    return out.select(
-        *KEYS, *(pl.col(n).fill_null(0).cast(t) for n, t in COMPONENTS.items())
-    )
+    return out.select(*KEYS, *(pl.col(n).fill_null(0).cast(t) for n, t in COMPONENTS.items()))
 
 
 def kpi_from_context(ctx: KpiContext, targets: Targets) -> pl.DataFrame:

@@ -39,5 +39,6 @@ def finish(components: pl.DataFrame, hms: pl.DataFrame, by: str | None) -> pl.Da
         .otherwise(None)
         .alias("women_pay_pct_of_men")
     )
-    how = "left" if by is None else "full"
-    return out.join(hms, on=KEYS, how=how, coalesce=True, nulls_equal=True)
+    if by is None:
+        return out.join(hms, on=KEYS, how="left", nulls_equal=True)
+    return out.join(hms, on=KEYS, how="full", coalesce=True, nulls_equal=True)

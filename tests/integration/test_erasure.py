@@ -237,7 +237,10 @@ def test_history_shows_erased_fields_and_keeps_the_trail(kari: str) -> None:
     assert all(e.details["certificate"] == "[erased]" for e in sick_days)
     hire = entries[0]
     assert hire.details["note"] == "[erased]"
-    assert hire.details["birth_date"] == "1980-05-05"  # retained: pay and employment records
+    # kept in the log under the ledger key (pay and employment records), but not shown:
+    # with her unit and job title it would single her out (docs/privacy.md)
+    assert hire.details["birth_date"] == hire.details["annual_salary"] == "[erased]"
+    assert hire.details["unit"] == "[erased]" and hire.details["sector"] == "Oppvekst"
     assert entries[-1].type == "erased" and entries[-1].details["reason"] == "request 2025/41"
 
 

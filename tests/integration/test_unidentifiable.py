@@ -29,7 +29,7 @@ from projections.api import open_projection
 from projections.facts.frozen import erase_person
 from projections.facts.store import SUFFIX, FactStore
 from tests.builders import hired, leave, sick, terminated
-from tests.integration.test_erasure import _all_kpis, _assert_same
+from tests.integration.test_erasure import _assert_same
 
 RECORDED = datetime(2022, 1, 10, tzinfo=UTC)
 ERASED_AT = datetime(2025, 3, 3, tzinfo=UTC)
