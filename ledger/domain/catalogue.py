@@ -18,10 +18,13 @@ from dataclasses import dataclass
 from typing import Literal
 
 Kind = Literal["str", "date", "pct", "money", "bool", "enum", "int", "text"]
-Seal = Literal["person", "ledger"]
+Seal = Literal["person", "pay", "birth_date", "ledger"]
 """``person``: shreddable, sealed with the person's own key, unreadable after an erasure
-(health data, free text that may name people); ``ledger``: retained, sealed with the
-ledger key (birth date and pay, which employers must keep; GDPR art. 17(3)(b))."""
+(health data, free text that may name people); ``pay`` and ``birth_date``: sealed with
+the person's key *of that kind*, kept while the law requires (bokføringsloven) and
+destroyed by `hrledger retention --apply` when its period has run out, or by an
+erasure; ``ledger``: the ledger key (events written before the kinds existed sealed
+birth date and pay with it; it still opens them)."""
 Detail = Literal["none", "history", "all"]
 """Where a field is listed among an event's details: ``all`` = in ``hrledger history``
 and ``hrledger diff``; ``history`` = only in a person's own history (personal details
@@ -132,14 +135,14 @@ _STORED_TYPES = (
             Field("employee_id", "str"),
             Field("employment_id", "str", detail="all"),
             Field("effective_date", "date"),
-            Field("birth_date", "date", sealed="ledger", detail="history"),
+            Field("birth_date", "date", sealed="birth_date", detail="history"),
             Field("gender", "enum", choices=GENDERS),
             Field("sector", "text", detail="all"),
             Field("unit", "text", detail="all"),
             Field("position", "text", detail="all"),
             Field("employment_type", "enum", choices=EMPLOYMENT_TYPES, detail="all"),
             Field("position_pct", "pct", detail="all"),
-            Field("annual_salary", "money", sealed="ledger", detail="all"),
+            Field("annual_salary", "money", sealed="pay", detail="all"),
             Field("is_leader", "bool", required=False, default=False),
         ),
         "effective_date",
@@ -179,7 +182,7 @@ _STORED_TYPES = (
             Field("employment_id", "str", detail="all"),
             Field("employee_id", "str", required=False, filled=True),
             Field("effective_date", "date"),
-            Field("annual_salary", "money", sealed="ledger", detail="all"),
+            Field("annual_salary", "money", sealed="pay", detail="all"),
             Field("reason", "enum", choices=SALARY_REASONS, detail="all"),
         ),
         "effective_date",

@@ -31,7 +31,24 @@ from ledger.domain.errors import LedgerError
 ENV_KEY = "HRLEDGER_MASTER_KEY"
 ENV_KEY_FILE = "HRLEDGER_MASTER_KEY_FILE"
 LEDGER_KEY_ID = "ledger"
-"""The data key for personal fields that outlive an erasure (birth date, pay)."""
+"""The data key for the frozen statistics, and for birth date and pay in events written
+before they got per-person keys of their own kind (``KEY_KINDS``)."""
+KEY_KINDS = ("pay", "birth_date")
+"""Kinds of field with a per-person key of their own, so retention can destroy one kind
+(pay after the bookkeeping period) and keep the others."""
+KIND_SEPARATOR = "\x1f"
+"""Between employee id and kind in a kind key's owner: ids are printable, so a kind
+key's owner never equals an employee id."""
+
+
+def kind_owner(employee_id: str, kind: str) -> str:
+    """The owner recorded for a person's key of one kind (``employee_id`` column)."""
+    return f"{employee_id}{KIND_SEPARATOR}{kind}"
+
+
+def person_of(owner: str) -> str:
+    """The employee id of a key owner (a person's key or one of their kind keys)."""
+    return owner.split(KIND_SEPARATOR, 1)[0]
 NONCE = 12
 
 HOW_TO_MAKE = (
@@ -113,7 +130,7 @@ class KeySource(Protocol):
     def key_rows_by_id(self, key_ids: Iterable[str]) -> list[KeyRow]: ...
 
 
-SEALED_KEY_ID = re.compile(rb'"sealed(?:_l|_stats)?":"([0-9a-f]{32}|ledger):')
+SEALED_KEY_ID = re.compile(rb'"sealed(?:_l|_p|_b|_stats)?":"([0-9a-f]{32}|ledger):')
 """The key id of a sealed value, found in stored bytes without decoding them."""
 
 
@@ -145,7 +162,10 @@ class Keyring:
 
     @classmethod
     def load(cls, source: KeySource, employee_ids: Iterable[str] | None = None) -> Keyring:
-        wanted = None if employee_ids is None else sorted(set(employee_ids))
+        wanted = None
+        if employee_ids is not None:
+            ids = set(employee_ids)
+            wanted = sorted(ids | {kind_owner(e, k) for e in ids for k in KEY_KINDS})
         rows = source.key_rows(wanted)
         ring = cls({r.key_id: r for r in rows}, master_key(), source)
         ring.by_employee = {r.employee_id: r.key_id for r in rows if r.employee_id is not None}
@@ -179,10 +199,14 @@ class Keyring:
         A long-running reader calls it when it meets the person's erasure: the
         key row is a tombstone by then, and the fields read ``[erased]``.
         """
-        for kid in [k for k, r in self.rows.items() if r.employee_id == employee_id]:
+        for kid in [
+            k for k, r in self.rows.items()
+            if r.employee_id is not None and person_of(r.employee_id) == employee_id
+        ]:  # fmt: skip
             del self.rows[kid]
             self._open.pop(kid, None)
-        self.by_employee.pop(employee_id, None)
+        for owner in (employee_id, *(kind_owner(employee_id, k) for k in KEY_KINDS)):
+            self.by_employee.pop(owner, None)
         self.erased_ids.add(employee_id)
 
     # ------------------------------------------------------------ writing
@@ -193,7 +217,8 @@ class Keyring:
         return kid is not None and self.rows[kid].wrapped is None
 
     def key_for(self, employee_id: str | None) -> str:
-        """The key id sealing this person's fields (the ledger key for None); made if new."""
+        """The key id of this owner (a person, or ``kind_owner``; the ledger key for None);
+        made if new."""
         if employee_id is None:
             kid = LEDGER_KEY_ID
             if kid in self.rows:
@@ -202,6 +227,12 @@ class Keyring:
             found = self.by_employee.get(employee_id)
             if found is not None:
                 if self.rows[found].wrapped is None:
+                    who, _, kind = employee_id.partition(KIND_SEPARATOR)
+                    if kind:
+                        raise KeyProblem(
+                            f"employee {who}: the {kind} key was destroyed by retention; "
+                            "nothing of that kind can be recorded for them"
+                        )
                     raise KeyProblem(f"employee {employee_id} was erased; their key is destroyed")
                 return found
             kid = secrets.token_hex(16)

@@ -22,7 +22,7 @@ from ledger.domain.errors import LedgerError
 from ledger.domain.event_classes import TOPIC_BY_TYPE
 from ledger.domain.person import PersonState
 from ledger.domain.streams import person_stream, stream_uuid
-from ledger.security.keys import Keyring, require_master_key
+from ledger.security.keys import KEY_KINDS, Keyring, kind_owner, require_master_key
 from ledger.security.sealing import shreddable_fields
 from ledger.services.recording import Ledger
 from ledger.storage.store import ConcurrentWrite, Erasure, NewEvent
@@ -135,7 +135,12 @@ def erase(
         ),
     ]
     shred = Erasure(
-        employee_id, stream_uuid(stream), recorded_at.isoformat(), secrets.token_hex(16)
+        employee_id,
+        stream_uuid(stream),
+        recorded_at.isoformat(),
+        secrets.token_hex(16),
+        # and the person's pay and birth-date keys, where they have them
+        tuple((kind_owner(employee_id, k), secrets.token_hex(16)) for k in KEY_KINDS),
     )
     try:
         positions = ledger.store.append(events, ring.new_rows, shred)

@@ -30,7 +30,7 @@ from ledger.domain.policy import Policy, load_policy
 from ledger.domain.rules import check
 from ledger.domain.streams import deviation_stream, person_stream, stream_uuid
 from ledger.domain.validation import validate_line
-from ledger.security.keys import Keyring, require_master_key
+from ledger.security.keys import LEDGER_KEY_ID, Keyring, require_master_key
 from ledger.security.sealing import open_event, open_snapshot, seal_event, seal_snapshot
 from ledger.storage.store import ConcurrentWrite, EventStore, NewEvent, open_store
 
@@ -296,14 +296,18 @@ class Ledger:
         """The keys of every person the lines touch; writing needs the master key."""
         require_master_key()
         if self._empty:
-            return Keyring({}, require_master_key())
+            ring = Keyring({}, require_master_key())
+            ring.key_for(None)  # the ledger key, so later writes can check the master key
+            return ring
         persons = {s.removeprefix("person:") for s in streams.values() if s.startswith("person:")}
         persons.update(
             ev["employee_id"] for _, ev in todo if ev["type"] == "hms_deviation"
             and ev["employee_id"] is not None
         )  # fmt: skip
         ring = Keyring.load(self.store, persons)
-        ring.check_master()
+        ring.check_master()  # before a key is made with it
+        if LEDGER_KEY_ID not in ring.rows:  # a ledger written before it was made up front
+            ring.key_for(None)
         return ring
 
     def _load_states(

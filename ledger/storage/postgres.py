@@ -338,9 +338,9 @@ class PostgresStore:
                 [(k.key_id, k.employee_id, k.wrapped, k.created_at, k.erased_at) for k in new_keys],
             )
         if erasure is not None:
-            cur.execute(
+            cur.executemany(
                 sql.SQL(TOMBSTONE_SQL.replace("ledger_person_keys", "{}")).format(keys),
-                erasure.tombstone_row(),
+                erasure.tombstone_rows(),
             )
             cur.execute(
                 sql.SQL("DELETE FROM {} WHERE originator_id = %s").format(

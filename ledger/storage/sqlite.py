@@ -277,7 +277,7 @@ class SQLiteStore:
                 [(k.key_id, k.employee_id, k.wrapped, k.created_at, k.erased_at) for k in new_keys],
             )
             if erasure is not None:
-                c.execute(TOMBSTONE_SQL.replace("%s", "?"), erasure.tombstone_row())
+                c.executemany(TOMBSTONE_SQL.replace("%s", "?"), erasure.tombstone_rows())
                 c.execute(
                     "DELETE FROM stored_snapshots WHERE originator_id = ?",
                     (erasure.stream_id.hex,),

@@ -35,8 +35,8 @@ import polars as pl
 
 from ledger.domain.catalogue import FIELD_KINDS, STORED_TYPES, Seal
 from ledger.domain.errors import LedgerError
-from ledger.security.keys import KeyProblem, Keyring, KeyRow
-from ledger.security.sealing import ERASED, LEDGER, PERSON
+from ledger.security.keys import KeyProblem, Keyring, KeyRow, person_of
+from ledger.security.sealing import ERASED, KIND_SLOTS, LEDGER, PERSON, SLOTS
 from projections.facts.schema import (
     CERTIFICATE,
     COMPONENTS,
@@ -285,7 +285,7 @@ def _state_dtype() -> pl.Struct:
             name = _stored_name(column)
             if column not in _HEAD and name not in fields:
                 fields[name] = STORED_DTYPE[FIELD_KINDS[name]]
-    for slot in (PERSON, LEDGER, "sealed_stats"):
+    for slot in (*SLOTS, "sealed_stats"):
         fields[slot] = pl.String()
     return pl.Struct(fields)
 
@@ -294,14 +294,16 @@ STATE_DTYPE = _state_dtype()
 STATE_SCHEMA = pl.Schema({f.name: f.dtype for f in STATE_DTYPE.fields})
 
 
-def _sealed_columns(seal: Seal) -> list[str]:
-    sealed = {f.name for t in STORED_TYPES.values() for f in t.stored_fields if f.sealed == seal}
+def _sealed_columns(*seals: Seal) -> list[str]:
+    sealed = {f.name for t in STORED_TYPES.values() for f in t.stored_fields if f.sealed in seals}
     return sorted(sealed & set(STATE_SCHEMA))
 
 
 SEALED_COLUMNS: dict[str, list[str]] = {
     PERSON: _sealed_columns("person"),
-    LEDGER: _sealed_columns("ledger"),
+    # before the kind keys, pay and birth date were sealed together with the ledger key
+    LEDGER: _sealed_columns("ledger", *KIND_SLOTS),  # type: ignore[arg-type]
+    **{slot: _sealed_columns(kind) for kind, slot in KIND_SLOTS.items()},  # type: ignore[arg-type]
 }
 SEALED_DTYPE = {
     slot: pl.Struct({n: STATE_SCHEMA[n] for n in names}) for slot, names in SEALED_COLUMNS.items()
@@ -375,7 +377,7 @@ def unseal(d: pl.DataFrame, ring: Keyring | None) -> pl.DataFrame:
     One decryption per sealed row (about 3 µs); the plain JSON of all rows
     is then decoded column-wise like the clear fields.
     """
-    for slot in (PERSON, LEDGER):
+    for slot in SLOTS:
         tokens = d[slot]
         mask = tokens.is_not_null()
         if not mask.any():
@@ -488,7 +490,7 @@ def read_facts(
                 break
         parts.extend(f.result() for f in pending)
     if ring.unopened:
-        lost = ring.unopened - store.erased_employees()
+        lost = ring.unopened - {person_of(o) for o in store.erased_employees()}
         if lost:
             raise KeyProblem(
                 f"sealed fields of {', '.join(sorted(lost)[:5])} cannot be opened: their key "
