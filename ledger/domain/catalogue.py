@@ -72,6 +72,8 @@ WELFARE_REASONS = (
 )
 CERTIFICATES = ("self", "doctor")
 HMS_CATEGORIES = ("personal_injury", "violence_threat", "near_miss", "property_damage", "other")
+SHREDDABLE_KINDS = ("health", "free_text", "pay", "birth_date")
+"""Kinds of personal field with a retention period (``ledger.domain.policy``)."""
 TERMINATION_REASONS = ("resignation", "dismissal", "end_of_contract", "retirement", "other")
 
 
@@ -287,6 +289,22 @@ _STORED_TYPES = (
         doc="`hrledger erase`: the person's key was destroyed (GDPR art. 17). "
         "`frozen_share` `all`: their share of every KPI was frozen and they leave the KPIs "
         "(absent in erasures before that: only their sickness share was frozen).",
+    ),
+    EventType(
+        "shredded",
+        (
+            Field("employee_id", "str"),
+            Field("field_kind", "enum", choices=SHREDDABLE_KINDS, detail="history"),
+            Field("reason", "text", detail="history"),
+            Field("frozen_share", "str", required=False),
+        ),
+        "",
+        "person",
+        "Shredded",
+        interchange=False,
+        doc="`hrledger retention --apply`: one kind of the person's fields reached the end of "
+        "its retention period and its key was destroyed. `frozen_share` `all`: the person's "
+        "share of every KPI was frozen with it (the first time) and they leave the KPIs.",
     ),
     EventType(
         "statistics_frozen",

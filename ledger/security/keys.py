@@ -189,9 +189,15 @@ class Keyring:
         at once: a catch-up of one event must not read thousands of keys.
         """
         wanted = {m.decode() for m in SEALED_KEY_ID.findall(states)} - self.rows.keys()
-        for row in source.key_rows_by_id(sorted(wanted)) if wanted else []:
+        self.include(source.key_rows_by_id(sorted(wanted)) if wanted else [])
+
+    def include(self, rows: Iterable[KeyRow]) -> None:
+        """Add key rows looked up later (by key id, or the kind keys of erased persons)."""
+        for row in rows:
             self.rows[row.key_id] = row
             self._open.pop(row.key_id, None)
+            if row.employee_id is not None:
+                self.by_employee[row.employee_id] = row.key_id
 
     def forget(self, employee_id: str) -> None:
         """Drop a person's unwrapped key, so the next use looks it up again.
@@ -215,6 +221,26 @@ class Keyring:
             return True
         kid = self.by_employee.get(employee_id)
         return kid is not None and self.rows[kid].wrapped is None
+
+    def live(self, owner: str) -> bool:
+        """Does this owner (a person, or ``kind_owner``) have a key that opens?"""
+        kid = self.by_employee.get(owner)
+        return kid is not None and self.rows[kid].wrapped is not None
+
+    def gone_kinds(self, employee_id: str) -> set[str]:
+        """The person's kinds of field (``KEY_KINDS``) that may no longer be shown.
+
+        A kind whose key was destroyed (retention, or an erasure); and, for an
+        erased person, every kind without a key of its own: such values were
+        sealed with the ledger key, before the kind keys existed.
+        """
+        erased = self.erased(employee_id)
+        return {
+            k
+            for k in KEY_KINDS
+            if self.erased(kind_owner(employee_id, k))
+            or (erased and not self.live(kind_owner(employee_id, k)))
+        }
 
     def key_for(self, employee_id: str | None) -> str:
         """The key id of this owner (a person, or ``kind_owner``; the ledger key for None);

@@ -125,17 +125,22 @@ def open_event(stored: dict[str, Any], ring: Keyring, *, mark_erased: bool = Fal
     """Put the sealed fields back into ``stored`` (in place); False if any key is destroyed.
 
     With ``mark_erased`` the fields of a destroyed key read ``[erased]`` (for
-    history and export), and so do an erased person's birth date, pay, unit
+    history and export), and so do a kind retention shredded though the ledger
+    key opens it (older events), and an erased person's birth date, pay, unit
     and job title (``masked_after_erasure``); otherwise they stay absent.
     """
     intact = True
     owner = stored.get("employee_id")
-    if mark_erased and isinstance(owner, str) and ring.erased(owner):
-        for slot in (LEDGER, *KIND_SLOTS.values()):
-            stored.pop(slot, None)  # opened or not, it is shown as erased
-        for name in masked_after_erasure(stored["type"]):
-            if name in retained_fields(stored["type"]) or stored.get(name) is not None:
-                stored[name] = ERASED
+    t = stored["type"]
+    hidden: tuple[str, ...] = ()
+    if mark_erased and isinstance(owner, str) and masked_after_erasure(t):
+        gone = ring.gone_kinds(owner)
+        hidden = tuple(f for k in sorted(gone) for f in kind_fields(k, t))
+        if ring.erased(owner) and gone == set(KIND_SLOTS):
+            hidden = masked_after_erasure(t)
+        for slot in (LEDGER, *(KIND_SLOTS[k] for k in gone)):
+            if slot != LEDGER or set(retained_fields(t)) <= set(hidden):
+                stored.pop(slot, None)  # opened or not, what it holds is not shown
     for slot in SLOTS:
         token = stored.pop(slot, None)
         if token is None:
@@ -148,6 +153,9 @@ def open_event(stored: dict[str, Any], ring: Keyring, *, mark_erased: bool = Fal
                     stored.setdefault(name, ERASED)
             continue
         stored.update(fields)
+    for name in hidden:
+        if name in retained_fields(t) or stored.get(name) is not None:
+            stored[name] = ERASED
     return intact
 
 

@@ -19,6 +19,7 @@ the person as they were known then.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -28,6 +29,7 @@ from ledger.domain.streams import person_stream, stream_uuid
 from ledger.security.keys import Keyring
 from ledger.services.erasure import ErasureResult, erase, erasure_check
 from ledger.services.recording import Ledger
+from ledger.services.shredding import ShredResult, shred
 from projections.facts.schema import COMPONENTS, FROZEN_ROW_SCHEMA
 from projections.facts.source import Facts, decode_rows, effective
 from projections.kpi.context import build_context
@@ -49,6 +51,32 @@ def erase_person(
     facts = decode_rows(rows, Keyring.load(ledger.store, [employee_id]))
     frozen = frozen_rows(facts, employee_id, ledger.clock().date())
     return erase(ledger, employee_id, reason, frozen, state=state, recorded_by=recorded_by)
+
+
+def apply_retention(
+    ledger: Ledger, due: pl.DataFrame, removed: Sequence[str], *, recorded_by: str | None = None
+) -> list[ShredResult]:
+    """`hrledger retention --apply`: per person, freeze their KPI share (the first time),
+    record what is shredded and destroy those keys, one transaction per person.
+
+    ``due``: ``projections.reports.retention.retention_due``; ``removed``:
+    persons whose share is frozen already (``Facts.removed``).
+    """
+    results = []
+    today = ledger.clock().date()
+    for (employee_id,), rows in due.group_by("employee_id", maintain_order=True):
+        assert isinstance(employee_id, str)
+        kinds = dict(zip(rows["kind"].to_list(), rows["source"].to_list(), strict=True))
+        frozen = None
+        if employee_id not in removed:
+            uid = stream_uuid(person_stream(employee_id))
+            stored = ledger.store.stream_rows({uid: 0}).get(uid, [])
+            facts = decode_rows(stored, Keyring.load(ledger.store, [employee_id]))
+            frozen = frozen_rows(facts, employee_id, today)
+        result = shred(ledger, employee_id, kinds, frozen, recorded_by=recorded_by)
+        if result is not None:
+            results.append(result)
+    return results
 
 
 def person_facts(facts: Facts, employee_id: str) -> Facts:

@@ -149,6 +149,16 @@ ERASURE_SCHEMA = make_schema(
         "frozen_share": pl.String,
     }
 )
+SHREDDING_SCHEMA = make_schema(
+    {
+        "position": pl.Int64,
+        "recorded_at": RECORDED_AT,
+        "event_id": pl.String,
+        "employee_id": pl.String,
+        "field_kind": pl.String,
+        "frozen_share": pl.String,
+    }
+)
 FROZEN_SCHEMA = make_schema(
     {
         "position": pl.Int64,
@@ -170,6 +180,8 @@ class Facts:
     retraction: pl.DataFrame
     erasure: pl.DataFrame
     """Erased persons (``hrledger erase``): their shreddable fields are unreadable."""
+    shredding: pl.DataFrame
+    """Kinds of field whose retention ran out (``hrledger retention --apply``), per person."""
     frozen: pl.DataFrame
     """Erased persons' sickness contributions, kept so past KPIs stay as they were."""
 
@@ -193,8 +205,12 @@ class Facts:
 
     def removed(self) -> list[str]:
         """Persons whose whole KPI share is frozen: the KPIs leave their facts out."""
-        e = self.erasure.filter(pl.col("frozen_share") == "all")
-        return sorted(set(e["employee_id"].to_list()))
+        ids = {
+            eid
+            for df in (self.erasure, self.shredding)
+            for eid in df.filter(pl.col("frozen_share") == "all")["employee_id"].to_list()
+        }
+        return sorted(ids)
 
     def without(self, employee_ids: Sequence[str]) -> Facts:
         """These persons' employments, sick days and leaves left out (the KPIs' view)."""
@@ -213,6 +229,7 @@ SCHEMAS: dict[str, pl.Schema] = {
     "hms": HMS_SCHEMA,
     "retraction": RETRACTION_SCHEMA,
     "erasure": ERASURE_SCHEMA,
+    "shredding": SHREDDING_SCHEMA,
     "frozen": FROZEN_SCHEMA,
 }
 
@@ -251,6 +268,7 @@ _FRAMES: dict[str, _FactFrame] = {
     "hms": _FactFrame(tuple(HMS_EVENT.categories), HMS_SCHEMA),
     "retraction": _FactFrame(("retracted",), RETRACTION_SCHEMA),
     "erasure": _FactFrame(("erased",), ERASURE_SCHEMA),
+    "shredding": _FactFrame(("shredded",), SHREDDING_SCHEMA),
 }
 """The fact frames made from stored fields; ``frozen`` is opened from ``sealed_stats``."""
 
@@ -497,19 +515,62 @@ def read_facts(
                 "is missing from ledger_person_keys but they were never erased. Restore that "
                 "table from a backup (docs/operations.md); nothing was read"
             )
-    return forget_erased(concat(parts)), last
+    facts = concat(parts)
+    return forget_delta(facts, facts)[0], last
 
 
-def forget_erased(facts: Facts) -> Facts:
-    """Drop what pages decoded before an erasure (in the same read) still show in plain form.
+def forget_delta(facts: Facts, delta: Facts) -> tuple[Facts, set[str]]:
+    """``facts`` after the erasures and shreddings in ``delta``, and the tables changed.
 
-    A long read can open a person's sick days on one page while `hrledger
-    erase` commits before a later page: without this, they would count
-    beside their frozen share, and land in a stored projection.
+    Also on a fresh read: a long read can open a person's sick days on one page
+    while `hrledger erase` commits before a later page; without this, they
+    would count beside their frozen share, and land in a stored projection.
     """
-    if facts.erasure.height == 0:
-        return facts
-    return forget(facts, facts.erasure["employee_id"].unique().to_list())[0]
+    changed: set[str] = set()
+    if delta.erasure.height:
+        facts, changed = forget(facts, delta.erasure["employee_id"].unique().to_list())
+    if delta.shredding.height:
+        facts, more = forget_kinds(facts, delta.shredding)
+        changed |= more
+    return facts, changed
+
+
+def forget_kinds(facts: Facts, shredding: pl.DataFrame) -> tuple[Facts, set[str]]:
+    """The facts without the kinds of field retention shredded (``shredding`` rows).
+
+    health: sick days and welfare reasons; free_text: reasons of retractions of
+    the person's events; pay: salaries; birth_date: birth dates. The KPIs leave
+    the person out anyway (their frozen share counts instead).
+    """
+    changed: set[str] = set()
+    frames = facts.frames()
+
+    def who(kind: str) -> pl.Expr:
+        ids = shredding.filter(pl.col("field_kind") == kind)["employee_id"].unique()
+        return pl.col("employee_id").is_in(ids.implode())
+
+    def null(frame: str, column: str, rows: pl.Expr) -> None:
+        df = frames[frame]
+        if df.select((rows & pl.col(column).is_not_null()).any()).item():
+            frames[frame] = df.with_columns(
+                pl.when(rows).then(None).otherwise(pl.col(column)).alias(column)
+            )
+            changed.add(frame)
+
+    if facts.sick.select(who("health").any()).item():
+        frames["sick"] = facts.sick.filter(~who("health"))
+        changed.add("sick")
+    null("leave", "welfare_reason", who("health"))
+    null("employment", "annual_salary", who("pay"))
+    null("employment", "birth_date", who("birth_date"))
+    own = pl.concat(
+        [
+            df.filter(who("free_text"))["event_id"]
+            for df in (facts.employment, facts.sick, facts.leave)
+        ]
+    )
+    null("retraction", "reason", pl.col("target_event_id").is_in(own.implode()))
+    return Facts(**frames), changed
 
 
 def forget(facts: Facts, employee_ids: Sequence[str]) -> tuple[Facts, set[str]]:
@@ -605,11 +666,12 @@ def effective(facts: Facts, known_at: datetime | None = None) -> Facts:
         ts = _utc(known_at)
         # a frozen contribution counts from when its underlying facts were known
         # a frozen contribution counts from when its underlying facts were known; an
-        # erasure is not a fact of the past but of what can be read now: it always applies
+        # erasure or a shredding is not a fact of the past but of what can be read now:
+        # it always applies
         facts = facts.map(
             lambda name, df: (
                 df
-                if name == "erasure"
+                if name in ("erasure", "shredding")
                 else df.filter(pl.col("known_from" if name == "frozen" else "recorded_at") <= ts)
             )
         )
