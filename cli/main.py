@@ -11,10 +11,10 @@ import os
 import sys
 from collections.abc import Sequence
 
-from cli import audit, erase, export, inspect, keys, read, record, retention, roles
+from cli import amelding, audit, erase, export, inspect, keys, read, record, retention, roles
 from ledger.domain.errors import ImportRefused, LedgerError
 
-COMMAND_GROUPS = (record, export, inspect, read, audit, roles, erase, keys, retention)
+COMMAND_GROUPS = (record, amelding, export, inspect, read, audit, roles, erase, keys, retention)
 """Each module owns its commands and registers them; handlers import the heavy parts."""
 
 

@@ -24,6 +24,12 @@ class SelfCertification:
     max_days_per_12_months: int | None
     max_occurrences_per_12_months: int | None
     source: str
+    min_service_months: int = 2
+    """Months of service with the employer before self-certification (fl. § 8-24 first
+    paragraph); a default, because the law sets it for every municipality."""
+    service_break_days: int = 14
+    """A break between employments of at most this many days keeps the service unbroken
+    (fl. § 8-24: re-employment within two weeks counts the earlier employment)."""
 
 
 @dataclass(frozen=True)

@@ -8,13 +8,14 @@ empty ledger gives the same events (and the same KPIs).
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
 import orjson
 
 from ledger.domain.errors import ImportRefused, LedgerError, Problem, StorageError
+from ledger.domain.sick_leave_periods import Expansion
 from ledger.domain.validation import InvalidJson
 from ledger.services.follow import LogReader
 from ledger.services.recording import Ledger, RecordResult
@@ -45,28 +46,46 @@ def read_jsonl(path: Path) -> Iterator[tuple[int, Any]]:
                 yield n, InvalidJson(str(e.args[0]) if e.args else str(e))
 
 
-def import_file(ledger: Ledger, path: Path, *, progress: bool = False) -> RecordResult:
-    """Import a file, all or nothing; storage failures become one clear `StorageError`.
+def import_file(
+    ledger: Ledger,
+    path: Path,
+    *,
+    progress: bool = False,
+    lines_of: Callable[[Path], Iterable[tuple[int, Any]]] | None = None,
+) -> RecordResult:
+    """Import a file (JSON Lines, or `lines_of` reads it), all or nothing.
 
     An empty file is refused: a feed that suddenly delivers nothing is an
     upstream fault a cron job must notice, not a successful import.
     """
+    if lines_of is None:
+        lines_of = read_jsonl
+    return record_lines(ledger, counted_lines(lines_of(path), path), progress=progress)
+
+
+def counted_lines(numbered: Iterable[tuple[int, Any]], path: Path) -> Iterator[tuple[int, Any]]:
+    """The lines, refusing a file without any (checked when the file has been read)."""
     lines = 0
-
-    def counted() -> Iterator[tuple[int, Any]]:
-        nonlocal lines
-        for item in read_jsonl(path):
-            lines += 1
-            yield item
-
-    before = _position_or_none(ledger)
-    try:
-        result = ledger.record_numbered(counted(), progress=progress)
-    except (sqlite3.Error, _pg_error()) as e:
-        raise StorageError(_storage_failure(ledger, before, e)) from None
+    for item in numbered:
+        lines += 1
+        yield item
     if lines == 0:
         raise ImportRefused([Problem(1, f"{path} holds no events (the file is empty)")])
-    return result
+
+
+def record_lines(
+    ledger: Ledger, numbered: Iterable[tuple[int, Any]], *, progress: bool = False
+) -> RecordResult:
+    """Record numbered lines, sick-leave periods expanded to their days, all or nothing;
+    refusals keep the input's line numbers, storage failures become one `StorageError`."""
+    expansion = Expansion()
+    before = _position_or_none(ledger)
+    try:
+        return ledger.record_numbered(expansion.lines(numbered), progress=progress)
+    except ImportRefused as e:
+        raise ImportRefused(expansion.translate(e.problems)) from None
+    except (sqlite3.Error, _pg_error()) as e:
+        raise StorageError(_storage_failure(ledger, before, e)) from None
 
 
 def _pg_error() -> type[Exception]:

@@ -17,7 +17,7 @@ import random
 from dataclasses import dataclass
 from datetime import date
 
-from ledger.domain.calendar import is_workday
+from ledger.domain.calendar import add_months, is_workday
 from ledger.synthetic.model import Person, iso
 from ledger.synthetic.presets import Preset
 from ledger.synthetic.sampling import add_years, age_on, ordinal, pick_weighted, poisson
@@ -32,12 +32,20 @@ DOCTOR_WORKDAYS_PER_OCCURRENCE = 17.4
 after truncation at leaves, employment ends and the next occurrence)."""
 GENDER_SICKNESS = {"F": 1.08, "M": 0.66}
 """Women are sick more often than men (NAV: about 1.6 ×); the mean over 81 % women is 1."""
+SELF_SPREAD = 0.5
+"""Self-certified absence varies half as much between positions as doctor-certified."""
+PART_TIME_PCT = 57
+"""Mean position size of a part-time position, for weighting positions by agreed days."""
 MONTH_SICKNESS = (1.35, 1.35, 1.15, 0.95, 0.9, 0.8, 0.55, 0.8, 1.0, 1.05, 1.1, 1.1)
 SELF_WEEKDAY = (1.6, 1.1, 1.0, 0.9, 0.8, 0.3, 0.4)
 DOCTOR_WEEKDAY = (1.4, 1.0, 1.0, 1.0, 1.0, 0.3, 0.3)
 SELF_DAYS = ((1, 0.33), (2, 0.25), (3, 0.2), (4, 0.08), (5, 0.05), (6, 0.03), (7, 0.03), (8, 0.03))
 SELF_LIMIT_MARGIN = 20
 """Self-certified days allowed in any 12 months by the generator (the handbook allows 24)."""
+SERVICE_MONTHS = 2
+SERVICE_BREAK_DAYS = 14
+"""Self-certification only after two months of service, breaks up to two weeks bridged
+(folketrygdloven § 8-24, both built-in policies); earlier occurrences are doctor-certified."""
 GRADES = ((20, 0.1), (30, 0.05), (40, 0.15), (50, 0.4), (60, 0.15), (70, 0.05), (80, 0.1))
 
 # -- calibration of leave ----------------------------------------------------------
@@ -111,6 +119,7 @@ class Absence:
         self.horizon_start = ordinal(year_from, 1, 1)
         self.horizon_end = ordinal(year_to, 12, 31)
         self.calendars = {y: YearCalendar(y) for y in self.years}
+        self.norm = sickness_norm(preset)
 
     def run(self, persons: list[Person]) -> None:
         for person in persons:
@@ -285,8 +294,11 @@ class Absence:
                 continue
             exposure = sum(b - a + 1 for a, b in segments) / (last - first + 1)
             self_pct, doctor_pct = self.preset.sickness_for(year)
+            where = self._position_factor(person, segments[0][0])
             lam_self = self_pct / 100 * AGREED_DAYS_PER_YEAR / SELF_WORKDAYS_PER_OCCURRENCE
+            lam_self *= 1 + (where - 1) * SELF_SPREAD
             lam_doctor = doctor_pct / 100 * AGREED_DAYS_PER_YEAR / DOCTOR_WORKDAYS_PER_OCCURRENCE
+            lam_doctor *= where
             cal = self.calendars[year]
             for cert, lam, cum in (
                 ("self", lam_self * frailty_self, cal.self_cum),
@@ -317,6 +329,8 @@ class Absence:
                     end = a - 1
             if blocked:
                 continue
+            if cert == "self" and not self._may_self_certify(person, start):
+                cert = "doctor"
             if cert == "self":
                 recent = sum(
                     min(b, end + 365) - max(a, start - 365) + 1
@@ -329,6 +343,27 @@ class Absence:
                     self_runs.append((start, end))
             self._emit_sick(person, start, end, cert)
             prev_end = end
+
+    def _position_factor(self, person: Person, day: int) -> float:
+        """Relative sickness of the person's main job (largest position) on `day`."""
+        active = [e for e in person.employments if e.active_on(day)]
+        if not active:
+            return 1.0
+        main = max(active, key=lambda e: (e.pct_on(day), e.employment_id))
+        place = main.placement_on(day)
+        p = self.preset
+        return (
+            p.sickness_by_position.get(place.position, 1.0)
+            * p.sickness_by_unit.get(place.unit, 1.0)
+            / self.norm
+        )
+
+    @staticmethod
+    def _may_self_certify(person: Person, day: int) -> bool:
+        since = person.service_start(day, SERVICE_BREAK_DAYS)
+        if since is None:
+            return False
+        return day >= add_months(date.fromordinal(since), SERVICE_MONTHS).toordinal()
 
     def _active_start(
         self, days: list[int], cum: list[float], segments: list[tuple[int, int]]
@@ -367,3 +402,38 @@ class Absence:
             first = max(a, self.horizon_start)
             if first <= b:
                 self.sink.add_sick_days(first, b, (eid, cert, grade))
+
+
+def sickness_norm(preset: Preset) -> float:
+    """The workforce's mean position × unit factor, so that the factors move sickness
+    between positions and units but keep the municipality's level.
+
+    Weighted as the workforce is drawn (sector × position weights, units alike
+    within a sector, leaders in every sector) and by agreed days (position
+    size) and gender (women are sick more often, so a female position's factor
+    weighs more).
+    """
+    total = weighted = 0.0
+    for sector in preset.sectors:
+        unit_mean = sum(preset.sickness_by_unit.get(u, 1.0) for u in sector.units) / len(
+            sector.units
+        )
+        share = sum(q.weight for q in sector.positions)
+        for q in sector.positions:
+            days = q.fulltime_prob * 100 + (1 - q.fulltime_prob) * PART_TIME_PCT
+            gender = (
+                q.women_share * GENDER_SICKNESS["F"] + (1 - q.women_share) * GENDER_SICKNESS["M"]
+            )
+            w = sector.weight * q.weight / share * days * gender
+            total += w
+            weighted += w * preset.sickness_by_position.get(q.title, 1.0) * unit_mean
+    leaders = preset.leaders / preset.persons  # full-time, in every sector by its weight
+    gender = (
+        preset.leader_women_share * GENDER_SICKNESS["F"]
+        + (1 - preset.leader_women_share) * GENDER_SICKNESS["M"]
+    )
+    for sector in preset.sectors:
+        w = leaders * sector.weight * 100 * gender
+        total += w
+        weighted += w * preset.sickness_by_position.get(sector.leader_title, 1.0)
+    return weighted / total if total else 1.0

@@ -95,6 +95,22 @@ class Person:
             return None
         return max(end for end in ends if end is not None)
 
+    def service_start(self, day: int, break_days: int) -> int | None:
+        """First day of the unbroken service covering `day`, breaks of up to `break_days`
+        days between employments bridged (as the ledger's § 8-24 rule reads it)."""
+        start: int | None = None
+        reach = 0
+        for first, last in sorted(
+            (e.start, e.end if e.end is not None else date.max.toordinal())
+            for e in self.employments
+        ):
+            if first > day:
+                break
+            if start is None or first > reach + break_days + 1:
+                start = first
+            reach = max(reach, last)
+        return start if start is not None and reach >= day else None
+
     def spans(self, first: int, last: int) -> list[tuple[int, int]]:
         """Maximal runs of days in [first, last] with at least one active employment."""
         raw = sorted(

@@ -88,6 +88,11 @@ class Preset:
     hms: Mapping[int, tuple[int, int]]
     """Year → (HMS deviations, of which personal injuries), at scale 1."""
     leave_rate_factor: float = 1.0
+    sickness_by_position: Mapping[str, float] = field(default_factory=dict)
+    """Job title → relative doctor-certified sickness (1 = the municipality's level before
+    normalisation; docs/synthetic-data.md, "Sickness by sector and position")."""
+    sickness_by_unit: Mapping[str, float] = field(default_factory=dict)
+    """Unit → extra factor (kindergartens: children's infections)."""
     part_time_pcts: tuple[tuple[float, float], ...] = field(
         default=(
             (20, 0.08),
@@ -291,6 +296,44 @@ SANDNES = Preset(
         2023: (1.6, 7.5),
         2024: (1.5, 7.3),
     },
+    sickness_by_position={
+        # health and care: the highest (KS, SSB); physicians and therapists lower
+        "Sykepleier": 1.2,
+        "Helsefagarbeider": 1.35,
+        "Assistent helse": 1.35,
+        "Vernepleier": 1.2,
+        "Lege": 0.6,
+        "Fysioterapeut": 0.8,
+        "Helsesykepleier": 0.9,
+        "Sosionom": 0.95,
+        # kindergartens as high as health and care; schools below the municipality
+        "Barnehagelærer": 1.3,
+        "Barne- og ungdomsarbeider": 1.35,
+        "Assistent oppvekst": 1.15,
+        "Lærer": 0.8,
+        "Lektor": 0.7,
+        "Spesialpedagog": 0.8,
+        "SFO-assistent": 1.1,
+        # technical: cleaning high, engineers and planners low
+        "Ingeniør": 0.55,
+        "Fagarbeider teknisk": 0.9,
+        "Renholder": 1.3,
+        "Arealplanlegger": 0.55,
+        "Bibliotekar": 0.8,
+        "Kulturskolelærer": 0.7,
+        "Konsulent kultur": 0.7,
+        # administration: the lowest
+        "Rådgiver": 0.5,
+        "Konsulent": 0.65,
+        "IT-konsulent": 0.45,
+        "Økonomirådgiver": 0.5,
+        "Lønnskonsulent": 0.65,
+        "Enhetsleder": 0.7,
+        "Rektor/styrer": 0.7,
+        "Avdelingsleder": 0.7,
+        "Virksomhetsleder": 0.7,
+    },
+    sickness_by_unit={"Bogafjell barnehage": 1.2, "Trones barnehage": 1.2, "Hana barnehage": 1.2},
     hms={
         2019: (3300, 232),
         2020: (3450, 238),
@@ -376,6 +419,23 @@ UTSIRA = Preset(
     transfer_rate=0.01,
     sickness_pct={2019: (1.1, 5.0), 2021: (1.3, 5.5), 2022: (1.8, 5.7), 2023: (1.4, 5.5)},
     hms={2019: (8, 1), 2021: (10, 1), 2022: (12, 1), 2023: (12, 1)},
+    sickness_by_position={
+        "Rådgiver": 0.5,
+        "Konsulent": 0.65,
+        "Rådmann": 0.7,
+        "Lærar": 0.8,
+        "Barnehagelærar": 1.3,
+        "Assistent": 1.25,
+        "Styrar/rektor": 0.7,
+        "Sjukepleiar": 1.2,
+        "Helsefagarbeidar": 1.35,
+        "Kommunelege": 0.6,
+        "Einingsleiar": 0.7,
+        "Driftsoperatør": 0.9,
+        "Reinhaldar": 1.3,
+        "Driftsleiar": 0.7,
+    },
+    sickness_by_unit={"Utsira barnehage": 1.2},
 )
 
 

@@ -1,6 +1,6 @@
 """A small sealed ledger for the downstream tests.
 
-E1 and E2 are hired in January 2022 and fall sick (sick days are sealed at
+E1 and E2 are hired in November 2021 and fall sick (sick days are sealed at
 rest); a sick day of E1 is retracted; E1 leaves in March 2022 and can be
 erased three years later. Sick days per month: 2022-01: 1, 2022-02: 1,
 2022-03: 1.
@@ -28,8 +28,8 @@ def record(url: str, at: datetime, lines: list[dict[str, Any]]) -> None:
 def two_employees(ledger_url: str) -> None:
     """Nine events in two recorded batches; positions 1–9."""
     record(ledger_url, FIRST, [
-        hired("E1", "A1", "2022-01-03", note="overført frå Bokn", event_id="h1"),
-        hired("E2", "A2", "2022-01-03", gender="M", birth_date="1990-02-02", event_id="h2"),
+        hired("E1", "A1", "2021-11-01", note="overført frå Bokn", event_id="h1"),
+        hired("E2", "A2", "2021-11-01", gender="M", birth_date="1990-02-02", event_id="h2"),
         sick("2022-01-10", "E1", event_id="s1"),
         sick("2022-01-11", "E1", event_id="s2"),
         sick("2022-02-07", "E2", certificate="doctor", grade_pct=50, event_id="s3"),

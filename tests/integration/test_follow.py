@@ -1,6 +1,6 @@
 """Following the log from a checkpoint with personal fields opened (`ledger.services.follow`).
 
-The story: E1 and E2 are hired in January 2022 and fall sick; a sick day is
+The story: E1 and E2 are hired in November 2021 and fall sick; a sick day is
 retracted; E1 leaves in March and is erased three years later. A consumer
 reads the log as `hrledger export events` writes it, from any checkpoint,
 on SQLite and PostgreSQL.

@@ -62,7 +62,7 @@ def without_volatile(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def a_year_at_the_nursing_home() -> list[dict[str, Any]]:
     """One person's year: every kind of person and employment event, and a correction."""
     return [
-        hired(event_id="h1", effective_date="2024-01-01", recorded_by="kari"),
+        hired(event_id="h1", effective_date="2023-12-01", recorded_by="kari"),
         {"type": "position_changed", "event_id": "p1", "employment_id": "A1",
          "effective_date": "2024-03-01", "position_pct": 80},
         {"type": "transferred", "event_id": "t1", "employment_id": "A1",

@@ -208,7 +208,9 @@ def test_a_writer_with_the_old_key_is_refused_after_the_rotation(
         assert ledger.store.max_position() == before
     _use(monkeypatch, NEW)
     with Ledger(utsira) as ledger:
-        assert ledger.record([hired("E4", "A4", "2025-04-01"), sick("2025-04-07", "E4")]).stored
+        assert ledger.record(
+            [hired("E4", "A4", "2025-04-01"), sick("2025-04-07", "E4", certificate="doctor")]
+        ).stored
     assert _which_key_opens(utsira)["E4"] == {"new"}
 
 

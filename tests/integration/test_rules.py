@@ -78,6 +78,48 @@ def test_statutory_policy_withdraws_the_right_after_four_occurrences(ledger_url:
         refused(ledger, [sick("2021-09-10")], "occurrence no. 5", "§ 8-27")
 
 
+def test_self_certification_in_the_first_two_months_of_service_is_refused(
+    ledger: Ledger,
+) -> None:
+    ledger.record([hired(effective_date="2024-01-15")])
+
+    msg = refused(ledger, [sick("2024-03-14")], "before employee E1 has 2 months of service",
+                  "self-certification from 2024-03-15", "§ 8-24")  # fmt: skip
+
+    assert "1: certificate:" in msg
+    assert ledger.record([sick("2024-03-15")]).stored == 1
+
+
+def test_a_doctor_certified_day_in_the_first_two_months_is_accepted(ledger: Ledger) -> None:
+    ledger.record([hired(effective_date="2024-01-15")])
+
+    assert ledger.record([sick("2024-01-16", certificate="doctor")]).stored == 1
+
+
+def test_re_employment_within_two_weeks_counts_the_earlier_employment(ledger: Ledger) -> None:
+    first = hired(effective_date="2023-01-01", employment_type="temporary")
+    ledger.record([first, terminated("2023-06-30", reason="end_of_contract")])
+    ledger.record([hired(employment_id="A2", effective_date="2023-07-14")])  # 13 days' break
+
+    assert ledger.record([sick("2023-07-20")]).stored == 1
+
+
+def test_a_break_of_more_than_two_weeks_starts_the_two_months_again(ledger: Ledger) -> None:
+    first = hired(effective_date="2023-01-01", employment_type="temporary")
+    ledger.record([first, terminated("2023-06-30", reason="end_of_contract")])
+    ledger.record([hired(employment_id="A2", effective_date="2023-07-16")])  # 15 days' break
+
+    refused(ledger, [sick("2023-09-15")], "employed since 2023-07-16",
+            "self-certification from 2023-09-16")  # fmt: skip
+
+
+def test_the_statutory_policy_also_asks_for_two_months_of_service(ledger_url: str) -> None:
+    with Ledger(ledger_url, policy="statutory") as ledger:
+        ledger.record([hired(effective_date="2024-05-31")])
+
+        refused(ledger, [sick("2024-07-30")], "self-certification from 2024-07-31", "§ 8-24")
+
+
 def test_a_sick_day_before_the_hire_is_refused(ledger: Ledger) -> None:
     ledger.record([hired(effective_date="2020-08-01")])
 

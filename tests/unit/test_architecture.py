@@ -16,9 +16,10 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     # layer -> the packages it may import besides its own
     "ledger.domain": (),
     "ledger.security": ("ledger.domain",),
+    "ledger.amelding": ("ledger.domain",),
     "ledger.storage": ("ledger.domain", "ledger.security"),
-    "ledger.services": ("ledger.domain", "ledger.security", "ledger.storage"),
-    "ledger.synthetic": ("ledger.domain", "ledger.security", "ledger.services"),
+    "ledger.services": ("ledger.domain", "ledger.security", "ledger.storage", "ledger.amelding"),
+    "ledger.synthetic": ("ledger.domain", "ledger.security", "ledger.services", "ledger.amelding"),
     "ledger": ("ledger",),  # the package's own lazy public names
     "projections": ("ledger",),
     "cli": ("ledger", "projections"),

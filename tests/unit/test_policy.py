@@ -42,6 +42,27 @@ def test_the_statutory_policy_follows_folketrygdloven() -> None:
 
 
 @pytest.mark.parametrize("name", BUILT_IN)
+def test_self_certification_waits_two_months_of_service_in_every_built_in(name: str) -> None:
+    rule = load_policy(name).self_certification
+
+    assert (rule.min_service_months, rule.service_break_days) == (2, 14)
+
+
+def test_a_policy_file_without_the_service_keys_gets_the_statutory_two_months(
+    tmp_path: Path,
+) -> None:
+    data = utsira_as_dict()
+    del data["self_certification"]["min_service_months"]
+    del data["self_certification"]["service_break_days"]
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps(data), "utf-8")
+
+    rule = load_policy(str(path)).self_certification
+
+    assert (rule.min_service_months, rule.service_break_days) == (2, 14)
+
+
+@pytest.mark.parametrize("name", BUILT_IN)
 def test_every_built_in_policy_loads(name: str) -> None:
     assert load_policy(name).name == name
 

@@ -21,7 +21,8 @@ import pytest
 from ledger.domain.calendar import add_months, count_workdays
 from ledger.synthetic import generate, generate_lines
 
-BIG = date(9999, 12, 30)
+BIG = date(9999, 12, 1)
+"""An open end; far enough from `date.max` to add a bridged break to it."""
 ENUMS = {
     "gender": {"F", "M"},
     "employment_type": {"permanent", "temporary", "apprentice"},
@@ -190,11 +191,11 @@ def check_rules(lines: list[dict[str, Any]]) -> list[str]:
                 bad(n, f"closing {did}: unknown, closed twice or before it happened")
             closed.add(did)
 
-    def spans_of(pid: str) -> list[tuple[date, date]]:
+    def spans_of(pid: str, bridged_days: int = 0) -> list[tuple[date, date]]:
         raw = sorted((emps[e]["start"], emps[e]["end"] or BIG) for e in persons[pid]["emps"])
         out: list[tuple[date, date]] = []
         for a, b in raw:
-            if out and a <= out[-1][1] + timedelta(days=1):
+            if out and a <= out[-1][1] + timedelta(days=1 + bridged_days):
                 out[-1] = (out[-1][0], max(out[-1][1], b))
             else:
                 out.append((a, b))
@@ -217,6 +218,11 @@ def check_rules(lines: list[dict[str, Any]]) -> list[str]:
         for d in dates:
             if not covered(spans, d, d):
                 bad(0, f"{pid}: sick day {d} while not employed")
+        service = spans_of(pid, bridged_days=14)  # § 8-24: re-employment within two weeks
+        for d, c, _ in days:
+            since = next((a for a, b in service if a <= d <= b), None)
+            if c == "self" and since is not None and d < add_months(since, 2):
+                bad(0, f"{pid}: self-certified {d} within two months of service since {since}")
         selfs = sorted(d.toordinal() for d, c, _ in days if c == "self")
         run = 1
         for a, b in itertools.pairwise(selfs):
@@ -394,3 +400,16 @@ def test_checker_catches_too_many_self_certified_days() -> None:
         for k, d in enumerate(days)
     ]  # fmt: skip
     assert any("run over 8" in p for p in check_rules(lines))
+
+
+def test_checker_catches_self_certification_in_the_first_two_months() -> None:
+    hire = {"type": "hired", "event_id": "h", "recorded_by": "synthetic", "employee_id": "E1",
+            "employment_id": "E1-1", "effective_date": "2022-01-10", "birth_date": "1980-01-01",
+            "gender": "F", "sector": "S", "unit": "U", "position": "P",
+            "employment_type": "permanent", "position_pct": 100,
+            "annual_salary": 500000}  # fmt: skip
+    day = {"type": "sick_day", "event_id": "s", "recorded_by": "synthetic", "employee_id": "E1",
+           "effective_date": "2022-03-09", "certificate": "self"}  # fmt: skip
+
+    assert any("within two months" in p for p in check_rules([hire, day]))
+    assert check_rules([hire, {**day, "effective_date": "2022-03-10"}]) == []

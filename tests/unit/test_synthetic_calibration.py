@@ -263,3 +263,35 @@ def test_sandnes_parental_leave_women_long_men_short(roster) -> None:
     women, men = p["F"], p["M"]
     assert 150 <= women[0] <= 220 and 25 <= women[1] <= 35, p
     assert 4 <= men[0] <= 20 and 6 <= men[1] <= 12, p
+
+
+def _persons_in(lines: list[dict[str, Any]], keep: Any) -> list[dict[str, Any]]:
+    """The lines of the persons whose first hire `keep` accepts (their sector or title)."""
+    first: dict[str, dict[str, Any]] = {}
+    for x in lines:
+        if x["type"] == "hired":
+            first.setdefault(x["employee_id"], x)
+    chosen = {e for e, hire in first.items() if keep(hire)}
+    owner = {x["employment_id"]: x["employee_id"] for x in lines if x["type"] == "hired"}
+    return [
+        x for x in lines
+        if x.get("employee_id", owner.get(x.get("employment_id", ""))) in chosen
+        and x["type"] != "hms_deviation"
+    ]  # fmt: skip
+
+
+def test_sandnes_health_care_and_kindergartens_are_sicker_than_administration(sandnes) -> None:
+    """KS: sickness is higher in health and care and in kindergartens than in administration."""
+    admin = _persons_in(sandnes, lambda h: h["sector"] in ("Organisasjon", "Økonomi"))
+    health = _persons_in(sandnes, lambda h: h["sector"] == "Helse og velferd")
+    kindergarten = _persons_in(
+        sandnes, lambda h: h["position"] in ("Barnehagelærer", "Barne- og ungdomsarbeider")
+    )
+
+    rates = {
+        name: sickness_rates(group, 2022)["total"]
+        for name, group in (("admin", admin), ("health", health), ("kindergarten", kindergarten))
+    }
+
+    assert rates["health"] - rates["admin"] >= 2, rates
+    assert rates["kindergarten"] - rates["admin"] >= 2, rates

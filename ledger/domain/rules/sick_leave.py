@@ -3,6 +3,7 @@
 Self-certification (egenmelding) is limited per occurrence (a run of
 consecutive calendar self-certified days) and per 12 months; the limits come
 from the policy, because Utsira's IA rule and the statutory rule differ.
+It is open only after two months of service with the employer (§ 8-24).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import bisect
 from datetime import date
 from typing import Any
 
+from ledger.domain.calendar import add_months
 from ledger.domain.errors import Refusal
 from ledger.domain.person import PersonState
 from ledger.domain.policy import Policy
@@ -45,12 +47,61 @@ def check_sick_day(ev: dict[str, Any], state: PersonState, policy: Policy) -> li
     return []
 
 
+def service_start(state: PersonState, day: str, break_days: int) -> date | None:
+    """First day of the unbroken service with the employer that covers `day`.
+
+    Employments are joined when the next one starts at most `break_days` days
+    after the previous one ended (fl. § 8-24: re-employment within two weeks
+    counts the earlier employment); concurrent employments overlap and join.
+    """
+    spans = sorted(
+        (date.fromisoformat(e.start).toordinal(), _end_ordinal(e.end))
+        for e in state.employments.values()
+    )
+    target = date.fromisoformat(day).toordinal()
+    start: int | None = None
+    reach = 0
+    for first, last in spans:
+        if first > target:
+            break
+        if start is None or first > reach + break_days + 1:
+            start = first
+        reach = max(reach, last)
+    if start is None or reach < target:
+        return None
+    return date.fromordinal(start)
+
+
+def _end_ordinal(end: str | None) -> int:
+    """An open-ended employment reaches past any date (no 9999-12-31 arithmetic)."""
+    return date.max.toordinal() if end is None else date.fromisoformat(end).toordinal()
+
+
+def _service(day: str, state: PersonState, policy: Policy) -> list[Refusal]:
+    rule = policy.self_certification
+    start = service_start(state, day, rule.service_break_days)
+    if start is None:
+        return []  # not employed that day: refused above
+    allowed = add_months(start, rule.min_service_months)
+    if date.fromisoformat(day) >= allowed:
+        return []
+    return [
+        (
+            "certificate",
+            f"self-certification on {day} is before employee {state.employee_id} has "
+            f"{rule.min_service_months} months of service (employed since {start}; "
+            f"self-certification from {allowed}) (folketrygdloven § 8-24); use a doctor's "
+            "certificate",
+        )
+    ]
+
+
 def _self_certification(day: str, state: PersonState, policy: Policy) -> list[Refusal]:
     rule = policy.self_certification
     d = date.fromisoformat(day)
     n = d.toordinal()
     days = state.self_days
-    refusals: list[Refusal] = []
+    refusals: list[Refusal] = _service(day, state, policy)
 
     # Length of the run of consecutive self-certified days the new day joins
     # (by ordinal: a day at either end of the calendar has no neighbour there).
