@@ -109,6 +109,7 @@ def seal_event(ev: dict[str, Any], ring: Keyring, owner: str | None) -> dict[str
 IDENTIFYING_FIELDS: dict[str, tuple[str, ...]] = {
     "hired": ("unit", "position"),
     "transferred": ("unit", "position"),
+    "hms_deviation": ("unit",),
 }
 """Clear fields that name a small group of people (docs/privacy.md, after an erasure)."""
 

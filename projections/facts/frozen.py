@@ -30,9 +30,9 @@ from ledger.security.keys import Keyring
 from ledger.services.erasure import ErasureResult, erase, erasure_check
 from ledger.services.recording import Ledger
 from ledger.services.shredding import ShredResult, shred
-from projections.facts.schema import COMPONENTS, FROZEN_ROW_SCHEMA
-from projections.facts.source import Facts, decode_rows, effective
-from projections.kpi.context import build_context
+from projections.facts.schema import COMPONENTS, FROZEN_ROW_SCHEMA, HMS_COUNTS
+from projections.facts.source import Facts, decode_rows, effective, read_facts
+from projections.kpi.context import KEYS, build_context
 from projections.periods import BY_CHOICES, EVERY_CHOICES, Every
 
 EVERY: tuple[Every, ...] = EVERY_CHOICES
@@ -46,9 +46,7 @@ def erase_person(
 ) -> ErasureResult:
     """`hrledger erase`: check, freeze the person's KPI share, destroy their key."""
     state = erasure_check(ledger, employee_id, ledger.clock().date())
-    uid = stream_uuid(person_stream(employee_id))
-    rows = ledger.store.stream_rows({uid: 0}).get(uid, [])
-    facts = decode_rows(rows, Keyring.load(ledger.store, [employee_id]))
+    facts = own_facts(ledger, employee_id, read_facts(ledger.store)[0].hms)
     frozen = frozen_rows(facts, employee_id, ledger.clock().date())
     return erase(ledger, employee_id, reason, frozen, state=state, recorded_by=recorded_by)
 
@@ -64,31 +62,50 @@ def apply_retention(
     """
     results = []
     today = ledger.clock().date()
+    hms = read_facts(ledger.store)[0].hms if due.height else None
     for (employee_id,), rows in due.group_by("employee_id", maintain_order=True):
         assert isinstance(employee_id, str)
         kinds = dict(zip(rows["kind"].to_list(), rows["source"].to_list(), strict=True))
         frozen = None
         if employee_id not in removed:
-            uid = stream_uuid(person_stream(employee_id))
-            stored = ledger.store.stream_rows({uid: 0}).get(uid, [])
-            facts = decode_rows(stored, Keyring.load(ledger.store, [employee_id]))
-            frozen = frozen_rows(facts, employee_id, today)
+            assert hms is not None
+            frozen = frozen_rows(own_facts(ledger, employee_id, hms), employee_id, today)
         result = shred(ledger, employee_id, kinds, frozen, recorded_by=recorded_by)
         if result is not None:
             results.append(result)
     return results
 
 
+def own_facts(ledger: Ledger, employee_id: str, hms: pl.DataFrame) -> Facts:
+    """The person's stream, opened, and the HMS deviations (of ``hms``: every one in the
+    ledger) that name them: their group in `--by gender`/`age_band` is the person's."""
+    uid = stream_uuid(person_stream(employee_id))
+    rows = ledger.store.stream_rows({uid: 0}).get(uid, [])
+    facts = decode_rows(rows, Keyring.load(ledger.store, [employee_id]))
+    return Facts(**{**facts.frames(), "hms": naming(hms, employee_id)})
+
+
+def naming(hms: pl.DataFrame, employee_id: str) -> pl.DataFrame:
+    """Every row (reports and closings) of the deviations whose report names the person."""
+    ids = hms.filter((pl.col("type") == "hms_deviation") & (pl.col("employee_id") == employee_id))
+    return hms.filter(pl.col("deviation_id").is_in(ids["deviation_id"].implode()))
+
+
 def person_facts(facts: Facts, employee_id: str) -> Facts:
-    """Only this person's facts (and the retractions of them)."""
+    """Only this person's facts, the deviations naming them, and the retractions of them."""
     own = facts.map(
         lambda name, df: (
             df.filter(pl.col("employee_id") == employee_id)
             if name in ("employment", "sick", "leave")
+            else naming(df, employee_id)
+            if name == "hms"
             else df.clear()
         )
     )
-    ids = pl.concat([own.employment["event_id"], own.sick["event_id"], own.leave["event_id"]])
+    ids = pl.concat(
+        [own.employment["event_id"], own.sick["event_id"], own.leave["event_id"],
+         own.hms["event_id"]]
+    )  # fmt: skip
     return Facts(
         **{
             **own.frames(),
@@ -106,6 +123,7 @@ def span(facts: Facts, until: date) -> tuple[date, date] | None:
             (facts.employment, ("effective_date",)),
             (facts.sick, ("date",)),
             (facts.leave, ("start_date", "end_date")),
+            (facts.hms, ("date",)),
         )
         for c in cols
         for d in (df[c].min(), df[c].max())
@@ -119,6 +137,7 @@ def span(facts: Facts, until: date) -> tuple[date, date] | None:
 def contribution(facts: Facts, years: tuple[date, date] | None) -> pl.DataFrame:
     """The person's KPI components per (every, by, calendar period, group), all ≠ 0."""
     from projections.kpi import kpi_components
+    from projections.kpi.hms import hms
 
     if years is None or facts.employment.height + facts.sick.height + facts.leave.height == 0:
         return pl.DataFrame(schema={**_identity_schema(), **_value_schema()})
@@ -127,17 +146,21 @@ def contribution(facts: Facts, years: tuple[date, date] | None) -> pl.DataFrame:
     for every in EVERY:
         for by in BY:
             ctx = build_context(facts, start, end, every, by)
-            part = (
-                kpi_components(ctx)
-                .join(ctx.per, on="period")
-                .select(
-                    pl.lit(every).alias("every"),
-                    pl.lit(by or "").alias("by"),
-                    "period_start",
-                    "period_end",
-                    pl.col("_g").cast(pl.String).alias("group"),
-                    *(pl.col(n).fill_null(0) for n in VALUES),
-                )
+            own = kpi_components(ctx)
+            if facts.hms.height and by in ("gender", "age_band"):
+                # the deviations naming the person stay, counted under no person: only the
+                # move from that group to the person's is their share
+                bare = build_context(facts, start, end, every, by, ctx.intervals.clear())
+                own = _minus(own, hms(bare).with_columns(pl.col("_g").cast(pl.String)))
+            elif facts.hms.height:
+                own = own.with_columns(pl.lit(0, dtype=pl.Int64).alias(c) for c in HMS_COUNTS)
+            part = own.join(ctx.per, on="period").select(
+                pl.lit(every).alias("every"),
+                pl.lit(by or "").alias("by"),
+                "period_start",
+                "period_end",
+                pl.col("_g").cast(pl.String).alias("group"),
+                *(pl.col(n).fill_null(0) for n in VALUES),
             )
             parts.append(_cast(part))
     return _nonzero(pl.concat(parts))
@@ -153,7 +176,7 @@ def frozen_rows(all_facts: Facts, employee_id: str, until: date) -> list[dict[st
     moments = sorted(
         {
             t
-            for df in (facts.employment, facts.sick, facts.leave, facts.retraction)
+            for df in (facts.employment, facts.sick, facts.leave, facts.hms, facts.retraction)
             for t in df["recorded_at"].unique().to_list()
         }
     )
@@ -204,6 +227,20 @@ def _cast(df: pl.DataFrame) -> pl.DataFrame:
 
 def _nonzero(df: pl.DataFrame) -> pl.DataFrame:
     return df.filter(pl.any_horizontal(pl.col(n) != 0 for n in VALUES))
+
+
+def _minus(own: pl.DataFrame, bare: pl.DataFrame) -> pl.DataFrame:
+    """``own`` with ``bare``'s HMS counts taken off (groups of ``bare`` alone come in)."""
+    j = own.join(bare, on=KEYS, how="full", coalesce=True, nulls_equal=True, suffix="_bare")
+    return j.select(
+        *KEYS,
+        *(
+            (pl.col(c).fill_null(0) - pl.col(f"{c}_bare").fill_null(0)).alias(c)
+            if c in HMS_COUNTS
+            else pl.col(c).fill_null(0)
+            for c in COMPONENTS
+        ),
+    )
 
 
 def _delta(now: pl.DataFrame, before: pl.DataFrame) -> pl.DataFrame:

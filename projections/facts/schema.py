@@ -70,11 +70,26 @@ END_STOCKS: Final = {
 """Additive parts of the KPIs counted on the period's last day (workforce, pay)."""
 START_STOCKS: Final = {"headcount_start": pl.Int64}
 """Counted on the period's first day."""
+HMS_COUNTS: Final = {
+    n: pl.Int64
+    for n in (
+        "hms_deviations",
+        "personal_injuries",
+        "hms_violence_threat",
+        "hms_near_miss",
+        "hms_property_damage",
+        "hms_other",
+        "hms_deviations_closed",
+    )
+}
+"""HMS deviations by date; a removed person's share only moves those naming them between
+the `--by gender`/`age_band` groups."""
 FLOWS: Final = {
     "agreed_workdays": pl.Float64,
     **SICKNESS_SUMS,
     "hires": pl.Int64,
     "terminations": pl.Int64,
+    **HMS_COUNTS,
 }
 """Summed over the period's days: a period is the sum of its months."""
 OVERLAPS: Final = {

@@ -616,6 +616,13 @@ def forget(facts: Facts, employee_ids: Sequence[str]) -> tuple[Facts, set[str]]:
             ),
         )  # fmt: skip
         changed.add("employment")
+    hms = facts.hms
+    if hms.select(mine.any()).item():
+        # the deviation stays (the register of injuries), no longer linked to the person
+        hms = hms.with_columns(
+            pl.when(mine).then(None).otherwise(pl.col("employee_id")).alias("employee_id")
+        )
+        changed.add("hms")
     retraction = facts.retraction
     theirs = pl.col("target_event_id").is_in(own_ids)
     if retraction.select((theirs & pl.col("reason").is_not_null()).any()).item():
@@ -629,6 +636,7 @@ def forget(facts: Facts, employee_ids: Sequence[str]) -> tuple[Facts, set[str]]:
             "employment": employment,
             "sick": sick,
             "leave": leave,
+            "hms": hms,
             "retraction": retraction,
         }
     )

@@ -72,6 +72,7 @@ def kpi_components(ctx: KpiContext) -> pl.DataFrame:
         pay(ctx),
         flows(ctx),
         parental(ctx),
+        hms(ctx),
     ]
     parts = [p.with_columns(pl.col("_g").cast(pl.String)) for p in parts]
     if ctx.by is None:
@@ -87,7 +88,7 @@ def kpi_components(ctx: KpiContext) -> pl.DataFrame:
 def kpi_from_context(ctx: KpiContext, targets: Targets) -> pl.DataFrame:
     schema = kpi_schema(ctx.by)
     components = add_frozen(ctx, kpi_components(ctx))
-    out = finish(components, hms(ctx).with_columns(pl.col("_g").cast(pl.String)), ctx.by)
+    out = finish(components)
     out = out.join(ctx.per, on="period", how="left")
     counts = [n for n, t in schema.items() if t == pl.Int64]
     sums = ["fte", "agreed_workdays", "lost_workdays", "lost_workdays_self", "lost_workdays_doctor"]

@@ -77,11 +77,20 @@ def add_frozen(ctx: KpiContext, computed: pl.DataFrame) -> pl.DataFrame:
     extra = f.group_by("period", pl.col("group").alias("_g")).agg(pl.col(columns).sum())
     keys = computed.select(KEYS).schema
     extra = extra.with_columns(pl.col(k).cast(t) for k, t in keys.items())
-    both = pl.concat([computed, extra], how="diagonal_relaxed")
+    both = pl.concat(
+        [computed.with_columns(pl.lit(False).alias("_frozen")),
+         extra.with_columns(pl.lit(True).alias("_frozen"))],
+        how="diagonal_relaxed",
+    )  # fmt: skip
     sums = [c for c in computed.columns if c not in KEYS]
-    return (
+    out = (
         both.group_by(KEYS)
-        .agg(pl.col(sums).sum())
+        .agg(pl.col(sums).sum(), pl.col("_frozen").any())
         .with_columns(pl.col(c).cast(computed.schema[c]) for c in sums)
-        .select(computed.columns)
     )
+    if ctx.by is not None:
+        # a group the share moved everything out of (an HMS deviation naming a removed
+        # person counts under no person live, under theirs in the share) is no group
+        nothing = pl.all_horizontal(pl.col(c) == 0 for c in sums)
+        out = out.filter(~(pl.col("_frozen") & nothing))
+    return out.select(computed.columns)

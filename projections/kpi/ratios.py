@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import polars as pl
 
-from projections.kpi.context import KEYS
 from projections.kpi.sickness import rates
 
 
@@ -19,9 +18,8 @@ def _ratio(num: str, den: str, scale: float = 1.0) -> pl.Expr:
     return pl.when(pl.col(den) > 0).then(scale * pl.col(num) / pl.col(den)).otherwise(None)
 
 
-def finish(components: pl.DataFrame, hms: pl.DataFrame, by: str | None) -> pl.DataFrame:
-    """The KPI columns from the complete sums (``hms`` needs no share: it names no person's
-    personal field). Groups that exist only in ``hms`` get their rows too."""
+def finish(components: pl.DataFrame) -> pl.DataFrame:
+    """The KPI columns from the complete sums."""
     out = rates(components).with_columns(
         _ratio("age_sum", "age_persons").alias("mean_age"),
         _ratio("fulltime_persons", "permanent_persons", 100.0).alias("fulltime_share_pct"),
@@ -39,6 +37,4 @@ def finish(components: pl.DataFrame, hms: pl.DataFrame, by: str | None) -> pl.Da
         .otherwise(None)
         .alias("women_pay_pct_of_men")
     )
-    if by is None:
-        return out.join(hms, on=KEYS, how="left", nulls_equal=True)
-    return out.join(hms, on=KEYS, how="full", coalesce=True, nulls_equal=True)
+    return out

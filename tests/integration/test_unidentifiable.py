@@ -51,6 +51,11 @@ def _sigrid_and_per(url: str) -> None:
                 sick("2020-03-02", "E1"), sick("2020-03-03", "E1"),
                 sick("2020-03-02", "E2"),
                 leave("2020-06-01", "2020-06-30", "parental", "E1"),
+                {"type": "hms_deviation", "deviation_id": "D1", "effective_date": "2020-08-03",
+                 "sector": "Næring", "unit": "Bakeriet", "category": "personal_injury",
+                 "employee_id": "E1", "severity": 2},
+                {"type": "hms_deviation_closed", "deviation_id": "D1",
+                 "effective_date": "2020-09-01"},
                 terminated("2021-06-30", "A1"),
             ]
         )  # fmt: skip
@@ -89,7 +94,12 @@ def _outputs(url: str, folder: Path) -> dict[str, bytes]:
     out["folder"] = b"".join(
         files.read_segment(f.name).write_csv().encode()
         for f in segments
-        if not f.name.startswith("frozen-")
+        if not f.name.startswith(("frozen-", "hms-"))
+    )
+    out["hms"] = b"".join(  # the register of injuries stays; after the erasure, without her
+        files.read_segment(f.name)["employee_id"].drop_nulls().str.join(",").item().encode()
+        for f in segments
+        if f.name.startswith("hms-")
     )
     frozen = [files.read_segment(f.name) for f in segments if f.name.startswith("frozen-")]
     if frozen:
@@ -125,6 +135,7 @@ def test_after_the_erasure_no_output_holds_her_birth_date_pay_unit_or_job(
         for value in values:
             assert value.encode() not in data, (name, value)
     assert "frozen" in outputs
+    assert b"E1" not in outputs["hms"]
     for name in ("export", "follow", "folder", "employments", "roster"):
         for value in HIS[1:]:
             assert value.encode() in outputs[name], (name, value)
@@ -175,6 +186,10 @@ def test_every_kpi_of_every_grouping_is_unchanged(sigrid: str, tmp_path: Path) -
     assert year["avg_salary_women"] == pytest.approx(630_000)
     assert year["mean_age"] == pytest.approx((59 + 30) / 2)  # 59 and 30 on 31 Dec 2020
     assert year["parental_leave_women"] == 1
+    women = before["year/gender"].filter(
+        (pl.col("period_start") == date(2020, 1, 1)) & (pl.col("gender") == "F")
+    )
+    assert women["personal_injuries"].to_list() == [1]  # D1 names Sigrid: still hers
 
 
 def _kpis(url: str, folder: Path | None, known_at: datetime | None = None) -> dict[str, Any]:
