@@ -29,7 +29,7 @@ from projections.api import open_projection
 from projections.facts.frozen import erase_person
 from projections.facts.store import SUFFIX, FactStore
 from tests.builders import hired, leave, sick, terminated
-from tests.integration.test_erasure import _assert_same
+from tests.integration.test_erasure import _assert_same, _stored_bytes
 
 RECORDED = datetime(2022, 1, 10, tzinfo=UTC)
 ERASED_AT = datetime(2025, 3, 3, tzinfo=UTC)
@@ -215,3 +215,46 @@ def test_the_command_line_outputs_hold_none_of_her_fields(
     for value in HERS:
         assert value not in out, value
     assert "480000" in out or "480 000" in out
+
+
+# ------------------------------------------------- a ledger from before the kind keys
+def _legacy_seal(ev: dict[str, Any], ring: Any, owner: str | None) -> dict[str, Any]:
+    """How events were sealed before pay and birth date had keys of their own."""
+    from ledger.security.sealing import retained_fields, shreddable_fields
+
+    out, aad = dict(ev), ev["event_id"]
+    if owner is not None:
+        kid = ring.key_for(owner)
+        own = {f: out.pop(f) for f in shreddable_fields(ev["type"]) if out.get(f) is not None}
+        if own:
+            out["sealed"] = ring.seal(kid, own, aad)
+    kept = {f: out.pop(f) for f in retained_fields(ev["type"]) if out.get(f) is not None}
+    if kept:
+        out["sealed_l"] = ring.seal(ring.key_for(None), kept, aad)
+    return out
+
+
+def test_a_ledger_from_before_the_kind_keys_is_read_and_masked_after_an_erasure(
+    ledger_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with monkeypatch.context() as m:
+        m.setattr("ledger.services.recording.seal_event", _legacy_seal)
+        _sigrid_and_per(ledger_url)
+    assert b'"sealed_l"' in _stored_bytes(ledger_url) and b'"sealed_p"' not in _stored_bytes(
+        ledger_url
+    )
+    folder = tmp_path / "projection"
+    outputs = _outputs(ledger_url, folder)
+    assert b'"sealed_l"' not in outputs["export"] and b"612345" in outputs["export"]
+    before = _kpis(ledger_url, folder)
+
+    _erase(ledger_url)
+
+    outputs = _outputs(ledger_url, folder)
+    for name, data in outputs.items():
+        values = (HERS[0], HERS[4]) if name == "frozen" else (*HERS, "630000")
+        for value in values:
+            assert value.encode() not in data, (name, value)
+    assert b"480000" in outputs["export"] and b"1990-02-02" in outputs["folder"]
+    _assert_same(before, _kpis(ledger_url, folder))
+    _assert_same(before, _kpis(ledger_url, None))
