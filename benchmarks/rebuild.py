@@ -40,6 +40,7 @@ from typing import Any
 import polars as pl
 
 from benchmarks.erasure import erase_then_read, report_line
+from ledger.storage.wire import TIMESTAMP, stamp
 
 INSERT_SQL = (
     "INSERT INTO stored_events (rowid, originator_id, originator_version, topic, state) "
@@ -106,7 +107,7 @@ def fabricate(path: Path, n_target: int, y0: int, y1: int, seed: int = 1) -> int
         ev.setdefault("event_id", f"ev{pos}")
         ev.setdefault("recorded_by", None)
         ev.setdefault("note", None)
-        ev["timestamp"] = {"_type_": "datetime_iso", "_data_": recorded.isoformat()}
+        ev[TIMESTAMP] = stamp(recorded)
         batch.append((pos, uuid.uuid4().hex, 1, "ledger.domain_events:X", json.dumps(ev).encode()))
         if len(batch) >= 50_000:
             conn.executemany(
@@ -348,7 +349,7 @@ def main(argv: list[str] | None = None) -> int:
         path = url[len("sqlite:///") :]
         conn = sqlite3.connect(path, isolation_level=None)
         extra["event_id"] = "bench-extra"
-        extra["timestamp"] = {"_type_": "datetime_iso", "_data_": datetime.now(UTC).isoformat()}
+        extra[TIMESTAMP] = stamp(datetime.now(UTC))
         conn.execute(
             INSERT_SQL,
             (n + 1, uuid.uuid4().hex, 1, "ledger.domain_events:X", json.dumps(extra).encode()),

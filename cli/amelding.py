@@ -15,7 +15,7 @@ def _cmd_import_amelding(args: argparse.Namespace) -> int:
     from ledger.services.recording import Ledger
 
     mapping = load_mapping(Path(args.mapping) if args.mapping else None)
-    ledger = Ledger(args.db, policy=args.policy)
+    ledger = Ledger(settings=args.settings)
     try:
         result = import_amelding(
             ledger, [Path(p) for p in args.paths], mapping, progress=args.progress

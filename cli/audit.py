@@ -53,7 +53,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
             raise LedgerError(f"--to {end} is before --from {start}")
     else:
         raise LedgerError("diff needs a period: --on DATE, or --from DATE --to DATE")
-    d = diff_report(args.db, t1, t2, start, end, args.every, args.by, args.on)
+    d = diff_report(args.settings, t1, t2, start, end, args.every, args.by, args.on)
     if args.format == "json":
         print(json.dumps(diff_json(d), default=str, ensure_ascii=False))
     else:

@@ -16,15 +16,16 @@ def _cmd_erase(args: argparse.Namespace) -> int:
     from ledger.services.recording import Ledger
     from projections.facts.frozen import erase_person
 
-    with Ledger(args.db) as ledger:
+    with Ledger(settings=args.settings) as ledger:
         result = erase_person(ledger, args.employee_id, args.reason, recorded_by=args.recorded_by)
     if result.warning:
         print(f"warning: {result.warning}", file=sys.stderr)
     first, last = result.positions
     print(
         f"erased {result.employee_id} at {result.erased_at} (positions {first}–{last}): their "
-        f"key is destroyed; health fields and notes are unreadable from now on. "
-        f"{result.frozen_rows} frozen statistics rows keep past sickness KPIs unchanged."
+        f"keys are destroyed; health fields, notes, birth date and pay are unreadable from now "
+        f"on, unit and job title masked. {result.frozen_rows} frozen statistics rows keep past "
+        "KPIs unchanged."
     )
     return 0
 

@@ -17,9 +17,8 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
         return export_table(args)
     from ledger.services.interchange import export_events
-    from ledger.storage.store import open_store
 
-    store = open_store(args.db, create=False)
+    store = args.settings.open_store(create=False)
     try:
         if args.out:
             with open(args.out, "wb") as out:

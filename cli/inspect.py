@@ -12,9 +12,8 @@ from cli.args import POLICY_HELP, iso_date, iso_timestamp
 
 def _cmd_history(args: argparse.Namespace) -> int:
     from ledger.services.history import person_history
-    from ledger.storage.store import open_store
 
-    store = open_store(args.db, create=False)
+    store = args.settings.open_store(create=False)
     try:
         entries = person_history(store, args.employee_id, args.known_at)
     finally:
@@ -39,9 +38,8 @@ def _cmd_history(args: argparse.Namespace) -> int:
 
 def _cmd_verify(args: argparse.Namespace) -> int:
     from ledger.services.verification import verify
-    from ledger.storage.store import open_store
 
-    store = open_store(args.db, create=False)
+    store = args.settings.open_store(create=False)
     try:
         result = verify(store, args.expect)
     finally:
@@ -59,11 +57,10 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 def _cmd_entitlements(args: argparse.Namespace) -> int:
     from ledger.domain.policy import load_policy
     from ledger.services.entitlements import entitlements, format_entitlements
-    from ledger.storage.store import open_store
 
-    store = open_store(args.db, create=False)
+    store = args.settings.open_store(create=False)
     try:
-        ent = entitlements(store, args.employee_id, args.on, load_policy(args.policy))
+        ent = entitlements(store, args.employee_id, args.on, load_policy(args.settings.policy))
     finally:
         store.close()
     print(format_entitlements(ent))

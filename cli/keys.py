@@ -18,11 +18,9 @@ if TYPE_CHECKING:
     from ledger.services.key_rotation import KeyCheck
 
 
-def _open(url: str | None) -> Any:
-    from ledger.storage.store import open_store
-
-    open_store(url, create=False).close()  # a missing ledger is named, never created
-    return open_store(url)
+def _open(settings: Any) -> Any:
+    settings.open_store(create=False).close()  # a missing ledger is named, never created
+    return settings.open_store()
 
 
 def _summary(check: KeyCheck) -> str:
@@ -37,12 +35,12 @@ def _summary(check: KeyCheck) -> str:
 
 
 def _cmd_rotate(args: argparse.Namespace) -> int:
-    from ledger.security.keys import master_key_from_file, require_master_key
+    from ledger.security.keys import master_key_from_file
     from ledger.services.key_rotation import rotate_master_key
 
-    old = require_master_key()
+    old = args.settings.master_key.require()
     new = master_key_from_file(args.new_key_file, "--new-key-file")
-    store = _open(args.db)
+    store = _open(args.settings)
     try:
         result = rotate_master_key(store, old, new)
         postgres = getattr(store, "schema", None) if store.kind == "postgres" else None
@@ -66,14 +64,14 @@ def _cmd_rotate(args: argparse.Namespace) -> int:
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    from ledger.security.keys import master_key_from_file, require_master_key
+    from ledger.security.keys import master_key_from_file
     from ledger.services.key_rotation import check_keys
 
     if args.key_file:
         master, which = master_key_from_file(args.key_file, "--key-file"), args.key_file
     else:
-        master, which = require_master_key(), "the configured master key"
-    store = _open(args.db)
+        master, which = args.settings.master_key.require(), "the configured master key"
+    store = _open(args.settings)
     try:
         check = check_keys(store, master)
     finally:

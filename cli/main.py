@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from cli import amelding, audit, erase, export, inspect, keys, read, record, retention, roles
 from ledger.domain.errors import ImportRefused, LedgerError
+from ledger.services.settings import Settings
 
 COMMAND_GROUPS = (record, amelding, export, inspect, read, audit, roles, erase, keys, retention)
 """Each module owns its commands and registers them; handlers import the heavy parts."""
@@ -45,9 +46,19 @@ def _is_database_error(e: Exception) -> bool:
     return isinstance(e, psycopg.Error)
 
 
+def settings_from(args: argparse.Namespace) -> Settings:
+    """The one place the command line reads its configuration: flags, then environment."""
+    return Settings.from_environment(
+        url=args.db,
+        policy=getattr(args, "policy", None),
+        targets=getattr(args, "targets", None),
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.settings = settings_from(args)
     try:
         return int(args.handler(args))
     except ImportRefused as e:

@@ -1,8 +1,10 @@
 """Read-side commands of `hrledger`: roster, kpi, report equality, export tables.
 
-``cli.main`` calls ``register(subparsers)``; each handler receives ``args.db``
-(a URL, or None for ``$HRLEDGER_DB``). ``export kpi|roster|sick-days|…`` is
-parsed by ``cli.export`` and lands in ``export_table``. Bad user input raises
+``cli.main`` calls ``register(subparsers)``; each handler receives
+``args.settings`` (``ledger.services.settings``: the ledger URL, master key,
+projection folder and targets, read once from the flags and environment).
+``export kpi|roster|sick-days|…`` is parsed by ``cli.export`` and lands in
+``export_table``. Bad user input raises
 ``SystemExit(message)``; output formats are ``cli.output``'s.
 """
 
@@ -63,11 +65,11 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
 
 
 # ---------------------------------------------------------------- commands
-def _open(args: argparse.Namespace, targets: str | None = None) -> Any:
+def _open(args: argparse.Namespace) -> Any:
     from projections.api import open_projection
 
     try:
-        return open_projection(getattr(args, "db", None), targets=targets)
+        return open_projection(settings=args.settings)
     except ValueError as e:
         raise SystemExit(str(e)) from None
 
@@ -84,7 +86,7 @@ def _kpi(args: argparse.Namespace) -> pl.DataFrame:
         raise SystemExit("kpi needs --from DATE and --to DATE")
     if args.date_to < args.date_from:
         raise SystemExit(f"--to {args.date_to} is before --from {args.date_from}")
-    with _open(args, getattr(args, "targets", None)) as p:
+    with _open(args) as p:
         return p.kpi(  # type: ignore[no-any-return]
             args.date_from, args.date_to, args.every, by=args.by, known_at=args.known_at
         )

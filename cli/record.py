@@ -14,7 +14,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
     from ledger.services.interchange import import_file
     from ledger.services.recording import Ledger
 
-    ledger = Ledger(args.db, policy=args.policy)
+    ledger = Ledger(settings=args.settings)
     try:
         result = import_file(ledger, Path(args.file), progress=args.progress)
     finally:
@@ -31,7 +31,7 @@ def _cmd_import_absence(args: argparse.Namespace) -> int:
     from ledger.services.recording import Ledger
 
     columns = column_mapping(args.column)
-    ledger = Ledger(args.db, policy=args.policy)
+    ledger = Ledger(settings=args.settings)
     try:
         result = import_file(
             ledger,

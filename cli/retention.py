@@ -24,7 +24,7 @@ def _cmd_retention(args: argparse.Namespace) -> int:
     from projections.api import open_projection
     from projections.reports.retention import retention_due
 
-    policy = load_policy(args.policy)
+    policy = load_policy(args.settings.policy)
     if not policy.retention:
         raise LedgerError(
             f"policy {policy.name} sets no retention periods; add a `retention` section "
@@ -34,7 +34,7 @@ def _cmd_retention(args: argparse.Namespace) -> int:
         raise LedgerError(
             f"--on {args.on} is in the future: --apply shreds only what is due by today"
         )
-    with open_projection(args.db, persist=False) as p:
+    with open_projection(settings=args.settings) as p:
         facts = p.facts()
         due = retention_due(facts, p.employments(), policy.retention, args.on)
         removed = facts.removed()
@@ -50,7 +50,7 @@ def _cmd_retention(args: argparse.Namespace) -> int:
     from ledger.services.recording import Ledger
     from projections.facts.frozen import apply_retention
 
-    with Ledger(args.db) as ledger:
+    with Ledger(settings=args.settings) as ledger:
         done = apply_retention(ledger, due, removed, recorded_by=args.recorded_by)
     kinds = sum(len(r.kinds) for r in done)
     keys = sum(r.keys for r in done)

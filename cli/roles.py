@@ -10,10 +10,10 @@ from ledger.domain.errors import LedgerError
 
 def _cmd_roles_setup(args: argparse.Namespace) -> int:
     from ledger.storage.roles import setup_roles
-    from ledger.storage.store import default_url
+    from ledger.storage.urls import is_postgres
 
-    url = args.db or default_url()
-    if not url.startswith(("postgresql:", "postgres:")):
+    url = args.settings.url
+    if not is_postgres(url):
         raise LedgerError(
             "roles exist only on PostgreSQL (pass --db postgresql://…); an SQLite ledger is "
             "protected by its file permissions (docs/privacy.md)"

@@ -11,10 +11,10 @@ See docs/api.md.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
@@ -35,6 +35,9 @@ from projections.periods import Every
 from projections.reports.equality import equality_report
 from projections.reports.roster import roster
 from projections.targets import Targets, load_targets
+
+if TYPE_CHECKING:
+    from ledger.services.settings import Settings
 
 CATCH_UP_BATCH = 500_000
 """Rows per committed batch of a catch-up (each batch is one atomic checkpoint)."""
@@ -123,7 +126,11 @@ class Projection:
         self.url = url
         self.targets = targets or load_targets()
         self.auto_catch_up = auto_catch_up
-        self.files = FactStore(directory) if directory is not None else None
+        self.files = (
+            FactStore(directory, key_source=getattr(store, "master_key", None))
+            if directory is not None
+            else None
+        )
         self._facts = Facts.empty()
         self._manifest = Manifest(ledger_url=url)
         self._cache: _Cache | None = None
@@ -393,23 +400,33 @@ def open_projection(
     persist: bool = True,
     targets: str | Targets | None = None,
     catch_up: bool = True,
+    settings: Settings | None = None,
 ) -> Projection:
     """Open the projection of the ledger at ``url`` (None: ``HRLEDGER_DB`` or the default).
 
     ``directory``: where the materialised facts live (default: next to an SQLite
     ledger, or ``HRLEDGER_PROJECTION_DIR`` for PostgreSQL); ``persist=False``
     keeps everything in memory. ``targets``: municipality name, JSON path or
-    ``Targets`` (default ``HRLEDGER_TARGETS`` or Sandnes).
+    ``Targets`` (default ``HRLEDGER_TARGETS`` or Sandnes). ``settings``: the
+    entry point's configuration (``ledger.services.settings``), instead of the
+    environment's.
     """
-    from ledger.storage.store import default_url, open_store
+    from ledger.services.settings import Settings
 
-    url = url or default_url()
-    store = open_store(url, create=False)
+    if settings is None:
+        settings = Settings.from_environment(url=url)
+    elif url is not None:
+        settings = replace(settings, url=url)
+    store = settings.open_store(create=False)
     where = None
     if persist:
-        where = Path(directory) if directory is not None else default_directory(url)
-    t = targets if isinstance(targets, Targets) else load_targets(targets)
-    p = Projection(store, url=url, directory=where, targets=t)
+        where = (
+            Path(directory)
+            if directory is not None
+            else default_directory(settings.url, settings.projection_dir)
+        )
+    t = targets if isinstance(targets, Targets) else load_targets(targets or settings.targets)
+    p = Projection(store, url=settings.url, directory=where, targets=t)
     if catch_up:
         try:
             p.catch_up()

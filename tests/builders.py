@@ -66,3 +66,49 @@ def terminated(day: str, employment_id: str = "A1", **kw: Any) -> dict[str, Any]
 
 def retracted(target: str, reason: str = "recorded by mistake", **kw: Any) -> dict[str, Any]:
     return {"type": "retracted", "target_event_id": target, "reason": reason, **kw}
+
+
+def changed(
+    day: str, employment_id: str = "A1", position_pct: float = 80, **kw: Any
+) -> dict[str, Any]:
+    return {
+        "type": "position_changed",
+        "employment_id": employment_id,
+        "effective_date": day,
+        "position_pct": position_pct,
+        **kw,
+    }
+
+
+def salary(
+    day: str, employment_id: str = "A1", annual_salary: float = 600_000, **kw: Any
+) -> dict[str, Any]:
+    return {
+        "type": "salary_changed",
+        "employment_id": employment_id,
+        "effective_date": day,
+        "annual_salary": annual_salary,
+        "reason": "central_settlement",
+        **kw,
+    }
+
+
+def deviation(day: str, deviation_id: str = "2024-17", **kw: Any) -> dict[str, Any]:
+    return {
+        "type": "hms_deviation",
+        "deviation_id": deviation_id,
+        "effective_date": day,
+        "sector": "Oppvekst",
+        "unit": "Utsira skule",
+        "category": "near_miss",
+        **kw,
+    }
+
+
+def deviation_closed(day: str, deviation_id: str = "2024-17", **kw: Any) -> dict[str, Any]:
+    return {
+        "type": "hms_deviation_closed",
+        "deviation_id": deviation_id,
+        "effective_date": day,
+        **kw,
+    }

@@ -47,6 +47,7 @@ def shown(value: Any) -> str:
 def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else f"{text[:limit]}… ({len(text):,} characters)"
 
+
 Refusal = tuple[str | None, str]
 """A rule's answer to one event: (the field, or None for the whole line; the message).
 The caller adds the line number, making it a ``Problem``."""

@@ -26,10 +26,34 @@ import orjson
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from ledger.domain.errors import LedgerError
+from ledger.security.master_key import (
+    ENV_KEY,
+    ENV_KEY_FILE,
+    HOW_TO_MAKE,
+    KeyProblem,
+    MasterKeySource,
+    master_key,
+    parse_master_key,
+    require_master_key,
+)
 
-ENV_KEY = "HRLEDGER_MASTER_KEY"
-ENV_KEY_FILE = "HRLEDGER_MASTER_KEY_FILE"
+__all__ = [
+    "ENV_KEY",
+    "ENV_KEY_FILE",
+    "HOW_TO_MAKE",
+    "KEY_COLUMNS",
+    "LEDGER_KEY_ID",
+    "KeyProblem",
+    "KeyRow",
+    "KeySource",
+    "Keyring",
+    "MasterKeySource",
+    "key_row",
+    "master_key",
+    "parse_master_key",
+    "require_master_key",
+]
+
 LEDGER_KEY_ID = "ledger"
 """The data key for the frozen statistics, and for birth date and pay in events written
 before they got per-person keys of their own kind (``KEY_KINDS``)."""
@@ -50,56 +74,6 @@ def person_of(owner: str) -> str:
     """The employee id of a key owner (a person's key or one of their kind keys)."""
     return owner.split(KIND_SEPARATOR, 1)[0]
 NONCE = 12
-
-HOW_TO_MAKE = (
-    "make one with `python -c 'import secrets; print(secrets.token_hex(32))' > hrledger.key`, "
-    f"keep it out of the repository (chmod 600) and set {ENV_KEY_FILE}=/path/to/hrledger.key "
-    "(docs/privacy.md)"
-)
-
-
-class KeyProblem(LedgerError):
-    """A key problem the user can fix: missing or wrong master key, erased person."""
-
-
-def _parse_master(text: str, origin: str) -> bytes:
-    text = text.strip()
-    try:
-        key = bytes.fromhex(text)
-    except ValueError:
-        raise KeyProblem(f"{origin} is not 64 hexadecimal characters; {HOW_TO_MAKE}") from None
-    if len(key) != 32:
-        raise KeyProblem(f"{origin} must be 64 hexadecimal characters (256 bits); {HOW_TO_MAKE}")
-    return key
-
-
-def parse_master_key(text: str, origin: str = "the master key") -> bytes:
-    """A master key given as 64 hexadecimal characters (as in the key file), checked."""
-    return _parse_master(text, origin)
-
-
-def master_key() -> bytes | None:
-    """The master key from configuration, or None when none is configured."""
-    path = os.environ.get(ENV_KEY_FILE)
-    if path:
-        try:
-            text = Path(path).read_text(encoding="ascii")
-        except OSError as e:
-            raise KeyProblem(f"{ENV_KEY_FILE}={path} cannot be read ({e.strerror})") from None
-        return _parse_master(text, f"{ENV_KEY_FILE}={path}")
-    value = os.environ.get(ENV_KEY)
-    if value:
-        return _parse_master(value, ENV_KEY)
-    return None
-
-
-def require_master_key() -> bytes:
-    key = master_key()
-    if key is None:
-        raise KeyProblem(
-            f"no master key configured: personal fields are encrypted at rest; {HOW_TO_MAKE}"
-        )
-    return key
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,18 +132,43 @@ class Keyring:
     erased_ids: set[str] = field(default_factory=set)
     """Employees known to be erased although their key row was not loaded (a reader that
     loads keys by the key ids it meets, ``fetch_for``)."""
+    configured: MasterKeySource | None = None
+    """Where ``master`` came from, to name it when a key is needed and none is set."""
     _open: dict[str, AESGCM | None] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, source: KeySource, employee_ids: Iterable[str] | None = None) -> Keyring:
+    def load(
+        cls,
+        source: KeySource,
+        employee_ids: Iterable[str] | None = None,
+        master: MasterKeySource | None = None,
+    ) -> Keyring:
+        """The keys of these employees (all for None) and the ledger key.
+
+        ``master``: the configured master key; by default the one the store
+        was opened with (its ``master_key``), else the environment's.
+        """
+        configured = master or getattr(source, "master_key", None)
+        if configured is None:
+            configured = MasterKeySource.from_environment()
         wanted = None
         if employee_ids is not None:
             ids = set(employee_ids)
             wanted = sorted(ids | {kind_owner(e, k) for e in ids for k in KEY_KINDS})
         rows = source.key_rows(wanted)
-        ring = cls({r.key_id: r for r in rows}, master_key(), source)
+        ring = cls({r.key_id: r for r in rows}, configured.load(), source, configured=configured)
         ring.by_employee = {r.employee_id: r.key_id for r in rows if r.employee_id is not None}
         return ring
+
+    def take_new_rows(self) -> list[KeyRow]:
+        """The keys made since the last call: they go to the store with the events they seal."""
+        rows, self.new_rows = self.new_rows, []
+        return rows
+
+    def _master(self) -> bytes:
+        if self.master is None:
+            self.master = (self.configured or MasterKeySource.from_environment()).require()
+        return self.master
 
     def check_master(self) -> None:
         """Refuse a wrong master key before anything is written with it.
@@ -262,7 +261,7 @@ class Keyring:
                     raise KeyProblem(f"employee {employee_id} was erased; their key is destroyed")
                 return found
             kid = secrets.token_hex(16)
-        master = self.master or require_master_key()
+        master = self._master()
         dek = AESGCM.generate_key(256)
         nonce = os.urandom(NONCE)
         wrapped = nonce + AESGCM(master).encrypt(nonce, dek, kid.encode())
@@ -336,7 +335,7 @@ class Keyring:
                 self.rows[kid] = row
         aes: AESGCM | None = None
         if row is not None and row.wrapped is not None:
-            master = self.master or require_master_key()
+            master = self._master()
             try:
                 dek = AESGCM(master).decrypt(row.wrapped[:NONCE], row.wrapped[NONCE:], kid.encode())
             except InvalidTag:
@@ -372,7 +371,7 @@ def master_key_from_file(path: str, origin: str) -> bytes:
             f"{origin} {path} can be read by other users (mode {mode & 0o777:o}); "
             f"`chmod 600 {path}` first, and check who may have copied it"
         )
-    return _parse_master(text, f"{origin} {path}")
+    return parse_master_key(text, f"{origin} {path}")
 
 
 def wrap_data_key(master: bytes, key_id: str, dek: bytes) -> bytes:

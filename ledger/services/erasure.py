@@ -19,13 +19,13 @@ from uuid import uuid4
 import orjson
 
 from ledger.domain.errors import LedgerError
-from ledger.domain.event_classes import TOPIC_BY_TYPE
 from ledger.domain.person import PersonState
 from ledger.domain.streams import person_stream, stream_uuid
-from ledger.security.keys import KEY_KINDS, Keyring, kind_owner, require_master_key
+from ledger.security.keys import KEY_KINDS, Keyring, kind_owner
 from ledger.security.sealing import shreddable_fields
 from ledger.services.recording import Ledger
 from ledger.storage.store import ConcurrentWrite, Erasure, NewEvent
+from ledger.storage.wire import TIMESTAMP, event_topics, stamp
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ class ErasureResult:
 
 def erasure_check(ledger: Ledger, employee_id: str, today: date) -> PersonState:
     """The person's state, if they may be erased today; otherwise a refusal naming why."""
-    require_master_key()
+    ledger.store.master_key.require()
     ring = Keyring.load(ledger.store, [employee_id])
     if ring.erased(employee_id):
         raise LedgerError(f"employee {employee_id} is already erased; nothing to do")
@@ -92,7 +92,7 @@ def erase(
         raise LedgerError("--reason is required: say why (e.g. the request's case number)")
     recorded_at = ledger.clock()
     ring = Keyring.load(ledger.store, [employee_id])
-    stamp = {"_type_": "datetime_iso", "_data_": recorded_at.isoformat()}
+    at = stamp(recorded_at)
     erased_id = str(uuid4())
     erased: dict[str, Any] = {
         "type": "erased",
@@ -102,7 +102,7 @@ def erase(
         "employee_id": employee_id,
         "reason": reason,
         "frozen_share": "all",
-        "timestamp": stamp,
+        TIMESTAMP: at,
     }
     stats_id = str(uuid4())
     frozen = {
@@ -110,17 +110,18 @@ def erase(
         "event_id": stats_id,
         "recorded_by": recorded_by,
         "note": None,
-        "timestamp": stamp,
+        TIMESTAMP: at,
         # no employee id: the rows are the person's share of published sums, nothing more
         "sealed_stats": ring.seal(ring.key_for(None), {"rows": frozen_rows}, stats_id),
     }
     stream = person_stream(employee_id)
     stats_stream = f"statistics:{stats_id}"
+    topics = event_topics()
     events = [
         NewEvent(
             stream_uuid(stream),
             state.version + 1,
-            TOPIC_BY_TYPE["erased"],
+            topics["erased"],
             orjson.dumps(erased),
             erased_id,
             stream,
@@ -128,7 +129,7 @@ def erase(
         NewEvent(
             stream_uuid(stats_stream),
             1,
-            TOPIC_BY_TYPE["statistics_frozen"],
+            topics["statistics_frozen"],
             orjson.dumps(frozen),
             stats_id,
             stats_stream,
@@ -143,7 +144,9 @@ def erase(
         tuple((kind_owner(employee_id, k), secrets.token_hex(16)) for k in KEY_KINDS),
     )
     try:
-        positions = ledger.store.append(events, ring.new_rows, shred)
+        with ledger.store.unit_of_work() as uow:
+            positions = uow.write(events, ring.take_new_rows())
+            uow.erase(shred)
     except ConcurrentWrite:
         raise LedgerError(
             f"another writer recorded for {employee_id} meanwhile; nothing was erased, try again"

@@ -24,7 +24,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import orjson
@@ -32,13 +31,14 @@ import orjson
 from ledger.security.keys import (
     KEY_KINDS,
     Keyring,
+    MasterKeySource,
     kind_owner,
-    master_key,
     parse_master_key,
     person_of,
 )
 from ledger.security.sealing import open_event
 from ledger.storage.store import EventStore, open_store
+from ledger.storage.wire import pop_recorded_at
 
 PAGE = 10_000
 """Rows per read: large enough that a catch-up is fast, small enough to hold in memory."""
@@ -70,7 +70,10 @@ class LogReader:
     ) -> None:
         self.store = store
         self.page_size = page_size
-        self._ring = Keyring({}, master if master is not None else master_key(), store)
+        configured = getattr(store, "master_key", None) or MasterKeySource.from_environment()
+        if master is None:
+            master = configured.load()
+        self._ring = Keyring({}, master, store, configured=configured)
         self._checked: set[str] = set()
 
     def max_position(self) -> int:
@@ -141,8 +144,7 @@ class LogReader:
         for name in _LIBRARY_FIELDS:
             event.pop(name, None)
         open_event(event, self._ring, mark_erased=True)
-        stamp = event.pop("timestamp")
-        event["recorded_at"] = stamp.isoformat() if isinstance(stamp, datetime) else stamp["_data_"]
+        event["recorded_at"] = pop_recorded_at(event)
         event["ledger_position"] = position
         return event
 

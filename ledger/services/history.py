@@ -14,6 +14,7 @@ from typing import Any
 from ledger.domain.catalogue import detail_fields
 from ledger.services.reading import read_person
 from ledger.storage.store import EventStore
+from ledger.storage.wire import recorded_at
 
 _DETAIL_FIELDS = detail_fields("history")
 """Per type, the fields listed as details (``Field.detail`` in the catalogue)."""
@@ -50,7 +51,7 @@ def person_history(
     if known_at is not None:
         events = [
             (v, e) for v, e in events
-            if datetime.fromisoformat(e["timestamp"]["_data_"]) <= known_at
+            if datetime.fromisoformat(recorded_at(e)) <= known_at
         ]  # fmt: skip
     retractions = {e["target_event_id"]: e for _, e in events if e["type"] == "retracted"}
     out = []
@@ -62,10 +63,10 @@ def person_history(
                 type=e["type"],
                 event_id=e["event_id"],
                 valid=_valid(e),
-                recorded_at=e["timestamp"]["_data_"],
+                recorded_at=recorded_at(e),
                 recorded_by=e.get("recorded_by"),
                 details=_details(e),
-                retracted_at=r["timestamp"]["_data_"] if r else None,
+                retracted_at=recorded_at(r) if r else None,
                 retracted_by=r.get("recorded_by") if r else None,
                 retraction_reason=r.get("reason") if r else None,
             )

@@ -21,11 +21,11 @@ from uuid import uuid4
 import orjson
 
 from ledger.domain.errors import LedgerError
-from ledger.domain.event_classes import TOPIC_BY_TYPE
 from ledger.domain.streams import person_stream, stream_uuid
-from ledger.security.keys import Keyring, kind_owner, require_master_key
+from ledger.security.keys import Keyring, kind_owner
 from ledger.services.recording import Ledger
 from ledger.storage.store import ConcurrentWrite, Erasure, NewEvent
+from ledger.storage.wire import TIMESTAMP, event_topics, stamp
 
 KEY_OF_KIND = {"health": None, "free_text": None, "pay": "pay", "birth_date": "birth_date"}
 """Which of the person's keys seals each kind (None: their own key, shared by health data
@@ -67,7 +67,7 @@ def shred(
     when it was frozen already: by an earlier retention run). Returns None when
     every key is gone already (nothing to do).
     """
-    require_master_key()
+    ledger.store.master_key.require()
     ring = Keyring.load(ledger.store, [employee_id])
     kinds = still_readable(ring, employee_id, list(due))
     # a kind sharing a key with a due one goes with it
@@ -79,7 +79,8 @@ def shred(
     if not kinds:
         return None
     recorded_at = ledger.clock()
-    stamp = {"_type_": "datetime_iso", "_data_": recorded_at.isoformat()}
+    at = stamp(recorded_at)
+    topics = event_topics()
     stream = person_stream(employee_id)
     uid = stream_uuid(stream)
     rows = ledger.store.stream_rows({uid: 0}).get(uid, [])
@@ -99,10 +100,10 @@ def shred(
             "field_kind": kind,
             "reason": why,
             "frozen_share": "all" if n == 0 and frozen_rows is not None else None,
-            "timestamp": stamp,
+            TIMESTAMP: at,
         }
         events.append(
-            NewEvent(uid, version + 1 + n, TOPIC_BY_TYPE["shredded"], orjson.dumps(event),
+            NewEvent(uid, version + 1 + n, topics["shredded"], orjson.dumps(event),
                      event_id, stream)
         )  # fmt: skip
     if frozen_rows is not None:
@@ -112,12 +113,12 @@ def shred(
             "event_id": stats_id,
             "recorded_by": recorded_by,
             "note": None,
-            "timestamp": stamp,
+            TIMESTAMP: at,
             "sealed_stats": ring.seal(ring.key_for(None), {"rows": frozen_rows}, stats_id),
         }
         stats_stream = f"statistics:{stats_id}"
         events.append(
-            NewEvent(stream_uuid(stats_stream), 1, TOPIC_BY_TYPE["statistics_frozen"],
+            NewEvent(stream_uuid(stats_stream), 1, topics["statistics_frozen"],
                      orjson.dumps(frozen), stats_id, stats_stream)
         )  # fmt: skip
     owners = list(dict.fromkeys(owner_of(employee_id, k) for k in kinds))
@@ -129,7 +130,9 @@ def shred(
         tuple((o, secrets.token_hex(16)) for o in owners[1:]),
     )
     try:
-        ledger.store.append(events, ring.new_rows, destroy)
+        with ledger.store.unit_of_work() as uow:
+            uow.write(events, ring.take_new_rows())
+            uow.erase(destroy)
     except ConcurrentWrite:
         raise LedgerError(
             f"another writer recorded for {employee_id} meanwhile; nothing was shredded, "

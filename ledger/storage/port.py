@@ -1,33 +1,55 @@
 """The storage port: what the write and read services need from a ledger database.
 
-The services own this contract; the SQLite and PostgreSQL adapters implement
-it, so the rules and the unit of work never see SQL (and run against an
-in-memory store in the unit tests).
+The services own this contract; the SQLite, PostgreSQL and in-memory
+adapters implement it, so the rules and the unit of work never see SQL (and
+run against ``ledger.storage.memory.MemoryStore`` in the unit tests).
+
+Writing is a unit of work: the write service checks and seals lines in pure
+code into plain ``NewEvent`` rows, then writes them, chunk by chunk, into one
+transaction the store holds open::
+
+    with store.unit_of_work() as uow:
+        uow.write(rows, new_keys)   # as often as there are chunks
+    # committed here; rolled back if anything was raised inside
+
+The store, not the caller, numbers the positions and computes the chain
+links, because both depend on the head, which only the open transaction
+sees as final.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from typing import Any, Protocol
 from uuid import UUID
 
-from ledger.security.keys import KeyRow
+from ledger.security.keys import KeyRow, MasterKeySource
+from ledger.storage.urls import DEFAULT_SQLITE_FILE, ENV_URL, default_url
 
-ENV_URL = "HRLEDGER_DB"
-DEFAULT_SQLITE_FILE = "hrledger.sqlite"
-
-
-def default_url() -> str:
-    """`HRLEDGER_DB`, else an SQLite file in the working directory."""
-    return os.environ.get(ENV_URL) or f"sqlite:///{Path.cwd() / DEFAULT_SQLITE_FILE}"
+__all__ = [
+    "DEFAULT_SQLITE_FILE",
+    "ENV_URL",
+    "TOMBSTONE_SQL",
+    "ConcurrentWrite",
+    "Erasure",
+    "EventStore",
+    "NewEvent",
+    "UnitOfWork",
+    "batched",
+    "chunks",
+    "default_url",
+    "group_by_stream",
+    "hex_id",
+]
 
 
 @dataclass(slots=True)
 class NewEvent:
+    """One accepted event as it is stored: the row, and what the store indexes it by."""
+
     originator_id: UUID
     version: int
     topic: str
@@ -78,9 +100,28 @@ class ConcurrentWrite(Exception):
     """Another writer stored events for the same stream or id meanwhile: retry."""
 
 
+class UnitOfWork(Protocol):
+    """One open write transaction (``EventStore.unit_of_work``)."""
+
+    def write(self, events: Sequence[NewEvent], new_keys: Sequence[KeyRow] = ()) -> list[int]:
+        """Append events at the next positions with their chain links, id and employment
+        index rows, and the data keys they are sealed with; returns their positions.
+
+        Raises ``ConcurrentWrite`` when another writer took a stream version or an
+        event id meanwhile (the whole unit of work is then rolled back).
+        """
+        ...
+
+    def erase(self, erasure: Erasure) -> None:
+        """Destroy a person's key and drop their snapshots, with what else is written."""
+        ...
+
+
 class EventStore(Protocol):
     kind: str
     url: str
+    master_key: MasterKeySource
+    """The master key this ledger was opened with (``Keyring.load`` uses it)."""
 
     def max_position(self) -> int: ...
     def read_rows(self, after: int, limit: int) -> list[tuple[int, bytes]]: ...
@@ -95,12 +136,11 @@ class EventStore(Protocol):
     def key_rows(self, employee_ids: Iterable[str] | None = None) -> list[KeyRow]: ...
     def key_rows_by_id(self, key_ids: Iterable[str]) -> list[KeyRow]: ...
     def erased_employees(self) -> set[str]: ...
-    def append(
-        self,
-        events: Iterable[NewEvent],
-        new_keys: Sequence[KeyRow] = (),
-        erasure: Erasure | None = None,
-    ) -> list[int]: ...
+    def unit_of_work(self) -> AbstractContextManager[UnitOfWork]:
+        """Begin one write transaction: committed when the block ends, rolled back if it
+        raises. Writers are serialised from here on, so the chain head cannot move."""
+        ...
+
     def rewrap_keys(self, rewrap: Rewrap, chunk_size: int = 500) -> int:
         """Replace wrapped data keys (a master key rotation), all in one transaction.
 

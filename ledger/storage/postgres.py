@@ -12,7 +12,8 @@ hang of very large ``save()`` calls.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlparse, urlunparse
 from uuid import UUID
@@ -22,14 +23,13 @@ from psycopg import sql
 
 from ledger.domain.errors import StorageError
 from ledger.security.chain import GENESIS, link
-from ledger.security.keys import KEY_COLUMNS, LEDGER_KEY_ID, KeyRow, key_row
+from ledger.security.keys import KEY_COLUMNS, LEDGER_KEY_ID, KeyRow, MasterKeySource, key_row
 from ledger.storage.port import (
     TOMBSTONE_SQL,
     ConcurrentWrite,
     Erasure,
     NewEvent,
     Rewrap,
-    batched,
     chunks,
     group_by_stream,
 )
@@ -84,10 +84,11 @@ def check_schema_name(schema: str) -> None:
 class PostgresStore:
     kind = "postgres"
 
-    def __init__(self, url: str, schema: str):
+    def __init__(self, url: str, schema: str, *, master_key: MasterKeySource | None = None):
         check_schema_name(schema)
         self.url = url
         self.schema = schema
+        self.master_key = master_key or MasterKeySource.from_environment()
         conninfo, env = connection_info(url)
         try:
             self.conn = psycopg.connect(conninfo, autocommit=True, connect_timeout=10)
@@ -290,25 +291,15 @@ class PostgresStore:
                 list(rows),
             )
 
-    def append(
-        self,
-        events: Iterable[NewEvent],
-        new_keys: Sequence[KeyRow] = (),
-        erasure: Erasure | None = None,
-    ) -> list[int]:
-        """One transaction: lock, then per chunk reserve positions and COPY rows, links, ids.
-
-        The rules are checked while `events` is consumed (it may be a generator
-        that raises): chunks go into the open transaction as they are accepted,
-        so memory stays flat, and anything raised rolls all of it back.
-        """
-        written: list[int] = []
+    @contextmanager
+    def unit_of_work(self) -> Iterator[PostgresUnitOfWork]:
+        """One transaction under the schema's advisory append lock, taken before the
+        chain head is read, so commit order equals position order."""
         try:
             with self.conn.transaction(), self.conn.cursor() as cur:
                 cur.execute("SET LOCAL lock_timeout = '60s'")
-                # Writers take one advisory lock per ledger, so commit order equals position
-                # order (what the library's LOCK TABLE achieves) while a writer role needs
-                # only INSERT and SELECT.
+                # Writers take one advisory lock per ledger (what the library's LOCK TABLE
+                # achieves) while a writer role needs only INSERT and SELECT.
                 cur.execute(
                     "SELECT pg_advisory_xact_lock(hashtext(%s))",
                     (f"hrledger-append:{self.schema}",),
@@ -318,79 +309,12 @@ class PostgresStore:
                         self._t("ledger_chain")
                     )
                 ).fetchone()
-                prev = bytes(row[0]) if row else GENESIS
-                for chunk in batched(events, 20_000):
-                    prev = self._write_chunk(cur, chunk, prev, written)
-                self._write_keys(cur, new_keys, erasure)
-                if written:
+                uow = PostgresUnitOfWork(self, cur, bytes(row[0]) if row else GENESIS)
+                yield uow
+                if uow.written:
                     cur.execute(sql.SQL("NOTIFY {}").format(sql.Identifier("stored_events")))
         except psycopg.errors.UniqueViolation as e:
             raise ConcurrentWrite(str(e)) from None
-        return written
-
-    def _write_keys(
-        self, cur: psycopg.Cursor[Any], new_keys: Sequence[KeyRow], erasure: Erasure | None
-    ) -> None:
-        keys = self._t("ledger_person_keys")
-        if new_keys:
-            cur.executemany(
-                sql.SQL("INSERT INTO {} VALUES (%s,%s,%s,%s,%s)").format(keys),
-                [(k.key_id, k.employee_id, k.wrapped, k.created_at, k.erased_at) for k in new_keys],
-            )
-        if erasure is not None:
-            cur.executemany(
-                sql.SQL(TOMBSTONE_SQL.replace("ledger_person_keys", "{}")).format(keys),
-                erasure.tombstone_rows(),
-            )
-            cur.execute(
-                sql.SQL("DELETE FROM {} WHERE originator_id = %s").format(
-                    self._t("stored_snapshots")
-                ),
-                (erasure.stream_id,),
-            )
-
-    def _write_chunk(
-        self, cur: psycopg.Cursor[Any], chunk: list[NewEvent], prev: bytes, written: list[int]
-    ) -> bytes:
-        positions = sorted(
-            r[0]
-            for r in cur.execute(
-                "SELECT nextval(%s) FROM generate_series(1, %s)", (self.seq, len(chunk))
-            ).fetchall()
-        )
-        chain_rows = []
-        with cur.copy(
-            sql.SQL(
-                "COPY {} (notification_id, originator_id, originator_version, topic, state)"
-                " FROM STDIN"
-            ).format(self._t("stored_events"))
-        ) as copy:
-            for pos, e in zip(positions, chunk, strict=True):
-                copy.write_row((pos, e.originator_id, e.version, e.topic, e.state))
-                prev = link(prev, pos, e.originator_id.hex, e.version, e.topic, e.state)
-                chain_rows.append((pos, prev))
-        with cur.copy(
-            sql.SQL("COPY {} (position, chain_hash) FROM STDIN").format(self._t("ledger_chain"))
-        ) as copy:
-            for r in chain_rows:
-                copy.write_row(r)
-        with cur.copy(
-            sql.SQL("COPY {} (event_id, originator_id, stream) FROM STDIN").format(
-                self._t("ledger_event_ids")
-            )
-        ) as copy:
-            for e in chunk:
-                copy.write_row((e.event_id, e.originator_id, e.stream))
-        employments = [e.employment for e in chunk if e.employment is not None]
-        if employments:
-            cur.executemany(
-                sql.SQL("INSERT INTO {} VALUES (%s, %s) ON CONFLICT DO NOTHING").format(
-                    self._t("ledger_employments")
-                ),
-                employments,
-            )
-        written.extend(positions)
-        return prev
 
     def rewrap_keys(self, rewrap: Rewrap, chunk_size: int = 500) -> int:
         """A master key rotation in one transaction (see the port).
@@ -425,3 +349,84 @@ class PostgresStore:
 
     def close(self) -> None:
         self.conn.close()
+
+
+class PostgresUnitOfWork:
+    """The rows of one open transaction: positions reserved from the library's sequence,
+    rows COPYed, chunk by chunk, so a file of any size stays one transaction."""
+
+    def __init__(self, store: PostgresStore, cur: psycopg.Cursor[Any], head: bytes):
+        self.store = store
+        self.cur = cur
+        self.head = head
+        self.written = 0
+
+    def write(self, events: Sequence[NewEvent], new_keys: Sequence[KeyRow] = ()) -> list[int]:
+        positions: list[int] = []
+        for chunk in chunks(events, 20_000):
+            positions += self._write_chunk(chunk)
+        if new_keys:
+            self.cur.executemany(
+                sql.SQL("INSERT INTO {} VALUES (%s,%s,%s,%s,%s)").format(
+                    self.store._t("ledger_person_keys")
+                ),
+                [(k.key_id, k.employee_id, k.wrapped, k.created_at, k.erased_at) for k in new_keys],
+            )
+        self.written += len(positions)
+        return positions
+
+    def erase(self, erasure: Erasure) -> None:
+        t = self.store._t
+        self.cur.executemany(
+            sql.SQL(TOMBSTONE_SQL.replace("ledger_person_keys", "{}")).format(
+                t("ledger_person_keys")
+            ),
+            erasure.tombstone_rows(),
+        )
+        self.cur.execute(
+            sql.SQL("DELETE FROM {} WHERE originator_id = %s").format(t("stored_snapshots")),
+            (erasure.stream_id,),
+        )
+
+    def _write_chunk(self, chunk: Sequence[NewEvent]) -> list[int]:
+        cur, t = self.cur, self.store._t
+        positions = sorted(
+            r[0]
+            for r in cur.execute(
+                "SELECT nextval(%s) FROM generate_series(1, %s)", (self.store.seq, len(chunk))
+            ).fetchall()
+        )
+        prev = self.head
+        chain_rows = []
+        with cur.copy(
+            sql.SQL(
+                "COPY {} (notification_id, originator_id, originator_version, topic, state)"
+                " FROM STDIN"
+            ).format(t("stored_events"))
+        ) as copy:
+            for pos, e in zip(positions, chunk, strict=True):
+                copy.write_row((pos, e.originator_id, e.version, e.topic, e.state))
+                prev = link(prev, pos, e.originator_id.hex, e.version, e.topic, e.state)
+                chain_rows.append((pos, prev))
+        with cur.copy(
+            sql.SQL("COPY {} (position, chain_hash) FROM STDIN").format(t("ledger_chain"))
+        ) as copy:
+            for r in chain_rows:
+                copy.write_row(r)
+        with cur.copy(
+            sql.SQL("COPY {} (event_id, originator_id, stream) FROM STDIN").format(
+                t("ledger_event_ids")
+            )
+        ) as copy:
+            for e in chunk:
+                copy.write_row((e.event_id, e.originator_id, e.stream))
+        employments = [e.employment for e in chunk if e.employment is not None]
+        if employments:
+            cur.executemany(
+                sql.SQL("INSERT INTO {} VALUES (%s, %s) ON CONFLICT DO NOTHING").format(
+                    t("ledger_employments")
+                ),
+                employments,
+            )
+        self.head = prev
+        return positions

@@ -28,23 +28,21 @@ def setup_roles(url: str, analyst_role: str, hr_role: str, *, login: bool = Fals
     analysts get published aggregates.
     Returns the statements run, for the operator's log.
     """
-    from urllib.parse import parse_qs, urlparse
-
     import psycopg
     from psycopg import sql
 
     from ledger.storage.postgres import connection_info
     from ledger.storage.store import open_store
+    from ledger.storage.urls import is_postgres, postgres_schema
 
     if analyst_role == hr_role:
         raise LedgerError("the analyst role and the HR role must be different roles")
-    parsed = urlparse(url)
-    if parsed.scheme not in ("postgresql", "postgres"):
+    if not is_postgres(url):
         raise LedgerError(
             "database roles exist only on PostgreSQL; protect an SQLite ledger with file "
             "permissions instead (docs/privacy.md)"
         )
-    schema = parse_qs(parsed.query).get("schema", ["public"])[0]
+    schema = postgres_schema(url)
     open_store(url).close()  # make sure the ledger's tables exist before granting on them
     conninfo, _ = connection_info(url)
     ran: list[str] = []

@@ -2,11 +2,11 @@
 
 The library creates and owns the event table (``stored_events``), so its
 recorders, notification log and projection machinery work on our ledger.
-Appends go through one transaction of our own that also writes three small
-tables the library has no notion of: the hash chain, the index of client
-event ids (idempotent re-import, retraction targets) and the owner of each
-employment id. One transaction for all four makes an import all-or-nothing,
-and it is one transaction per file, never per event.
+Appends go through one transaction of our own (``unit_of_work``) that also
+writes three small tables the library has no notion of: the hash chain, the
+index of client event ids (idempotent re-import, retraction targets) and the
+owner of each employment id. One transaction for all four makes an import
+all-or-nothing, and it is one transaction per file, never per event.
 """
 
 from __future__ import annotations
@@ -14,14 +14,15 @@ from __future__ import annotations
 import os
 import sqlite3
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 from ledger.domain.errors import StorageError
 from ledger.security.chain import GENESIS, link
-from ledger.security.keys import KEY_COLUMNS, LEDGER_KEY_ID, KeyRow, key_row
+from ledger.security.keys import KEY_COLUMNS, LEDGER_KEY_ID, KeyRow, MasterKeySource, key_row
 from ledger.storage.port import (
     ENV_URL,
     TOMBSTONE_SQL,
@@ -29,7 +30,6 @@ from ledger.storage.port import (
     Erasure,
     NewEvent,
     Rewrap,
-    batched,
     chunks,
     group_by_stream,
     hex_id,
@@ -42,9 +42,17 @@ class SQLiteStore:
     key_left_in_log = False
     """True after an erasure whose write-ahead log readers kept from being emptied."""
 
-    def __init__(self, url: str, path: str, *, create: bool = True):
+    def __init__(
+        self,
+        url: str,
+        path: str,
+        *,
+        create: bool = True,
+        master_key: MasterKeySource | None = None,
+    ):
         self.url = url
         self.path = path
+        self.master_key = master_key or MasterKeySource.from_environment()
         if not create and not Path(path).exists():
             raise StorageError(
                 f"no ledger at {path}; import into it first, or pass --db / set {ENV_URL}"
@@ -226,65 +234,19 @@ class SQLiteStore:
             self.conn.execute("ROLLBACK")
             raise
 
-    def append(
-        self,
-        events: Iterable[NewEvent],
-        new_keys: Sequence[KeyRow] = (),
-        erasure: Erasure | None = None,
-    ) -> list[int]:
-        """Store events, their chain links and index rows in one transaction.
-
-        ``new_keys`` (read after the events are consumed: a rule-checking
-        generator adds to it) and ``erasure`` commit with the events or not at all.
-
-        `events` may be a generator that checks rules as it goes: rows are
-        written in chunks inside the open transaction, and anything it raises
-        rolls the whole transaction back.
-        """
+    @contextmanager
+    def unit_of_work(self) -> Iterator[SQLiteUnitOfWork]:
+        """One ``BEGIN IMMEDIATE`` transaction: the write lock is taken before the chain
+        head is read, so no other writer can move it until COMMIT."""
         c = self.conn
-        c.execute("BEGIN IMMEDIATE")  # take the write lock before reading the chain head
+        c.execute("BEGIN IMMEDIATE")
         try:
-            first = self.max_position() + 1
             row = c.execute(
                 "SELECT chain_hash FROM ledger_chain ORDER BY position DESC LIMIT 1"
             ).fetchone()
-            prev = bytes(row[0]) if row else GENESIS
-            pos = first
-            for chunk in batched(events, 20_000):
-                event_rows = []
-                chain_rows = []
-                id_rows = []
-                employments = []
-                for e in chunk:
-                    oid = hex_id(e.originator_id)
-                    event_rows.append((pos, oid, e.version, e.topic, e.state))
-                    prev = link(prev, pos, oid, e.version, e.topic, e.state)
-                    chain_rows.append((pos, prev))
-                    id_rows.append((e.event_id, oid, e.stream))
-                    if e.employment is not None:
-                        employments.append(e.employment)
-                    pos += 1
-                c.executemany(
-                    "INSERT INTO stored_events (rowid, originator_id, originator_version, topic, "
-                    "state) VALUES (?,?,?,?,?)",
-                    event_rows,
-                )
-                c.executemany("INSERT INTO ledger_chain VALUES (?,?)", chain_rows)
-                c.executemany("INSERT INTO ledger_event_ids VALUES (?,?,?)", id_rows)
-                c.executemany("INSERT OR IGNORE INTO ledger_employments VALUES (?,?)", employments)
-            c.executemany(
-                "INSERT INTO ledger_person_keys VALUES (?,?,?,?,?)",
-                [(k.key_id, k.employee_id, k.wrapped, k.created_at, k.erased_at) for k in new_keys],
-            )
-            if erasure is not None:
-                c.executemany(TOMBSTONE_SQL.replace("%s", "?"), erasure.tombstone_rows())
-                c.execute(
-                    "DELETE FROM stored_snapshots WHERE originator_id = ?",
-                    (erasure.stream_id.hex,),
-                )
+            uow = SQLiteUnitOfWork(c, self.max_position() + 1, bytes(row[0]) if row else GENESIS)
+            yield uow
             c.execute("COMMIT")
-            if erasure is not None:  # nor in the write-ahead log
-                self.key_left_in_log = not self._checkpoint()
         except sqlite3.IntegrityError as e:
             c.execute("ROLLBACK")
             raise ConcurrentWrite(str(e)) from None
@@ -292,7 +254,8 @@ class SQLiteStore:
             if c.in_transaction:
                 c.execute("ROLLBACK")
             raise
-        return list(range(first, pos))
+        if uow.erased:  # the destroyed key must not stay in the write-ahead log either
+            self.key_left_in_log = not self._checkpoint()
 
     def _checkpoint(self, attempts: int = 20) -> bool:
         """Copy the log into the file and empty it; False if readers kept it busy."""
@@ -344,6 +307,58 @@ class SQLiteStore:
 
     def close(self) -> None:
         self.conn.close()
+
+
+class SQLiteUnitOfWork:
+    """The rows of one open transaction; positions are SQLite rowids, given in order."""
+
+    def __init__(self, conn: sqlite3.Connection, first: int, head: bytes):
+        self.conn = conn
+        self.next_position = first
+        self.head = head
+        self.erased = False
+
+    def write(self, events: Sequence[NewEvent], new_keys: Sequence[KeyRow] = ()) -> list[int]:
+        c = self.conn
+        first = self.next_position
+        for chunk in chunks(events, 20_000):
+            event_rows = []
+            chain_rows = []
+            id_rows = []
+            employments = []
+            pos = self.next_position
+            prev = self.head
+            for e in chunk:
+                oid = hex_id(e.originator_id)
+                event_rows.append((pos, oid, e.version, e.topic, e.state))
+                prev = link(prev, pos, oid, e.version, e.topic, e.state)
+                chain_rows.append((pos, prev))
+                id_rows.append((e.event_id, oid, e.stream))
+                if e.employment is not None:
+                    employments.append(e.employment)
+                pos += 1
+            c.executemany(
+                "INSERT INTO stored_events (rowid, originator_id, originator_version, topic, "
+                "state) VALUES (?,?,?,?,?)",
+                event_rows,
+            )
+            c.executemany("INSERT INTO ledger_chain VALUES (?,?)", chain_rows)
+            c.executemany("INSERT INTO ledger_event_ids VALUES (?,?,?)", id_rows)
+            c.executemany("INSERT OR IGNORE INTO ledger_employments VALUES (?,?)", employments)
+            self.next_position, self.head = pos, prev
+        if new_keys:
+            c.executemany(
+                "INSERT INTO ledger_person_keys VALUES (?,?,?,?,?)",
+                [(k.key_id, k.employee_id, k.wrapped, k.created_at, k.erased_at) for k in new_keys],
+            )
+        return list(range(first, self.next_position))
+
+    def erase(self, erasure: Erasure) -> None:
+        self.conn.executemany(TOMBSTONE_SQL.replace("%s", "?"), erasure.tombstone_rows())
+        self.conn.execute(
+            "DELETE FROM stored_snapshots WHERE originator_id = ?", (erasure.stream_id.hex,)
+        )
+        self.erased = True
 
 
 def _open_read_only(path: str) -> sqlite3.Connection:

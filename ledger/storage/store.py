@@ -6,10 +6,8 @@ stays the one import for code that opens and uses a ledger.
 
 from __future__ import annotations
 
-from pathlib import Path
-from urllib.parse import parse_qs, urlparse
-
 from ledger.domain.errors import StorageError
+from ledger.security.master_key import MasterKeySource
 from ledger.storage.port import (
     DEFAULT_SQLITE_FILE,
     ENV_URL,
@@ -18,9 +16,11 @@ from ledger.storage.port import (
     Erasure,
     EventStore,
     NewEvent,
+    UnitOfWork,
     default_url,
 )
 from ledger.storage.sqlite import SQLiteStore
+from ledger.storage.urls import is_postgres, postgres_schema, scheme, sqlite_path
 
 __all__ = [
     "DEFAULT_SQLITE_FILE",
@@ -31,30 +31,29 @@ __all__ = [
     "EventStore",
     "NewEvent",
     "SQLiteStore",
+    "UnitOfWork",
     "default_url",
     "open_store",
 ]
 
 
-def open_store(url: str | None = None, *, create: bool = True) -> EventStore:
+def open_store(
+    url: str | None = None, *, create: bool = True, master_key: MasterKeySource | None = None
+) -> EventStore:
     """Open (and on first use create) the ledger named by a URL.
 
     ``sqlite:///path/file.sqlite`` or ``postgresql://user@host:port/db?schema=name``.
+    ``master_key``: where the key that opens personal fields comes from (default:
+    the environment, read now).
     """
     url = url or default_url()
-    parsed = urlparse(url)
-    if parsed.scheme == "sqlite":
-        # SQLAlchemy's convention: sqlite:///relative.sqlite, sqlite:////absolute.sqlite
-        rest = url.split(":///", 1)[1] if ":///" in url else ""
-        if not rest:
-            raise StorageError(f"no file in {url!r}; use sqlite:///path/to/ledger.sqlite")
-        path = rest if rest.startswith("/") else str(Path.cwd() / rest)
-        return SQLiteStore(url, path, create=create)
-    if parsed.scheme in ("postgresql", "postgres"):
+    kind = scheme(url)
+    if kind == "sqlite":
+        return SQLiteStore(url, sqlite_path(url), create=create, master_key=master_key)
+    if is_postgres(url):
         from ledger.storage.postgres import PostgresStore
 
-        schema = parse_qs(parsed.query).get("schema", ["public"])[0]
-        return PostgresStore(url, schema)
+        return PostgresStore(url, postgres_schema(url), master_key=master_key)
     raise StorageError(
         f"unknown ledger URL {url!r}: use sqlite:///path/file.sqlite or "
         "postgresql://user@host:port/dbname"

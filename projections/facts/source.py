@@ -37,6 +37,7 @@ from ledger.domain.catalogue import FIELD_KINDS, STORED_TYPES, Seal
 from ledger.domain.errors import LedgerError
 from ledger.security.keys import KeyProblem, Keyring, KeyRow, person_of
 from ledger.security.sealing import ERASED, KIND_SLOTS, LEDGER, PERSON, SLOTS
+from ledger.storage.wire import STAMP_DATA, TIMESTAMP
 from projections.facts.schema import (
     CERTIFICATE,
     COMPONENTS,
@@ -296,7 +297,7 @@ def _state_dtype() -> pl.Struct:
     fields: dict[str, pl.DataType] = {
         "type": pl.String(),
         "event_id": pl.String(),
-        "timestamp": pl.Struct({"_data_": pl.String}),
+        TIMESTAMP: pl.Struct({STAMP_DATA: pl.String}),
     }
     for frame in _FRAMES.values():
         for column in frame.schema.names():
@@ -458,7 +459,7 @@ def _frozen_rows(d: pl.DataFrame, head: tuple[str, ...], ring: Keyring | None) -
 
 def _split(d: pl.DataFrame, ring: Keyring | None = None) -> Facts:
     # all lines of one import share their recorded time: parse each distinct string once
-    ts = d["timestamp"].struct.field("_data_")
+    ts = d[TIMESTAMP].struct.field(STAMP_DATA)
     distinct = ts.unique()
     parsed = distinct.str.to_datetime(_TS_FORMAT, time_zone="UTC", time_unit="us")
     d = d.with_columns(

@@ -56,8 +56,10 @@ from urllib.parse import urlsplit, urlunsplit
 
 import polars as pl
 
-from ledger.security.keys import HOW_TO_MAKE, KeyProblem, master_key
+from ledger.security.master_key import HOW_TO_MAKE, KeyProblem, MasterKeySource
 from ledger.security.sealed_files import FileSealer, SealedFileError
+from ledger.services.settings import default_projection_dir
+from ledger.storage.urls import scheme, sqlite_path
 from projections.facts.source import SCHEMAS, Facts, RowSource, concat
 from projections.periods import EXPORT_SCHEMA_VERSION
 
@@ -154,17 +156,27 @@ def _fsync_dir(path: Path) -> None:
 class FactStore:
     """Sealed Parquet segments + manifest in one private directory."""
 
-    def __init__(self, directory: Path, master: bytes | None = None):
-        """``master``: the master key (default: the configured one, looked up when needed)."""
+    def __init__(
+        self,
+        directory: Path,
+        master: bytes | None = None,
+        *,
+        key_source: MasterKeySource | None = None,
+    ):
+        """``master``: the master key; by default the one ``key_source`` names (the
+        ledger's, from the entry point's settings), else the environment's, looked up
+        when needed."""
         self.dir = directory
         self.dir.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR)
         if stat.S_IMODE(self.dir.stat().st_mode) != PRIVATE_DIR:
             self.dir.chmod(PRIVATE_DIR)  # a folder made before sealing (0755)
         self._master = master
+        self._key_source = key_source
 
     def sealer(self) -> FileSealer:
         """The sealer of this folder's files; without a master key, a one-line refusal."""
-        master = self._master or master_key()
+        source = self._key_source or MasterKeySource.from_environment()
+        master = self._master or source.load()
         if master is None:
             raise KeyProblem(
                 f"the projection folder {self.dir} is sealed (it holds opened sick days, birth "
@@ -298,15 +310,14 @@ class FactStore:
                     p.unlink(missing_ok=True)
 
 
-def default_directory(url: str) -> Path:
-    """Next to an SQLite ledger (``<file>.projection/``); for PostgreSQL under
-    ``HRLEDGER_PROJECTION_DIR`` (default ``~/.cache/hrledger``), one folder per URL."""
-    if url.startswith("sqlite:///"):
-        path = url[len("sqlite:///") :]
-        if not path.startswith("/"):
-            path = str(Path.cwd() / path)
-        return Path(path + ".projection")
-    base = Path(os.environ.get("HRLEDGER_PROJECTION_DIR") or Path.home() / ".cache" / "hrledger")
+def default_directory(url: str, base: Path | None = None) -> Path:
+    """Next to an SQLite ledger (``<file>.projection/``); for PostgreSQL under ``base``
+    (``Settings.projection_dir``; default ``HRLEDGER_PROJECTION_DIR``, else
+    ``~/.cache/hrledger``), one folder per URL."""
+    if scheme(url) == "sqlite":
+        return Path(sqlite_path(url) + ".projection")
+    if base is None:
+        base = default_projection_dir(os.environ)
     return base / hashlib.sha256(url.encode()).hexdigest()[:16]
 
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
@@ -39,6 +39,9 @@ LASTING = frozenset(
 """Event types whose effect lasts from their effective date on."""
 
 PERIOD_KEYS = ("period_start", "period_end")
+
+if TYPE_CHECKING:
+    from ledger.services.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -222,7 +225,7 @@ def roster_changes(before: pl.DataFrame, after: pl.DataFrame) -> pl.DataFrame:
 
 
 def diff_report(
-    url: str | None,
+    url: str | Settings | None,
     known_at_1: datetime,
     known_at_2: datetime,
     start: date,
@@ -231,17 +234,19 @@ def diff_report(
     by: str | None = None,
     on: date | None = None,
 ) -> AuditDiff:
-    """Open the ledger at ``url`` and explain what changed for [start, end] from T1 to T2."""
+    """Open the ledger at ``url`` (or the one the settings name) and explain what changed
+    for [start, end] from T1 to T2."""
     from ledger.services.interchange import iter_events
-    from ledger.storage.store import open_store
+    from ledger.services.settings import Settings
     from projections.api import open_projection
 
-    store = open_store(url, create=False)
+    settings = url if isinstance(url, Settings) else Settings.from_environment(url=url)
+    store = settings.open_store(create=False)
     try:
         changes = changes_between(iter_events(store), known_at_1, known_at_2, start, end)
     finally:
         store.close()
-    with open_projection(url) as p:
+    with open_projection(settings=settings) as p:
         k1 = p.kpi(start, end, every, by=by, known_at=known_at_1)  # type: ignore[arg-type]
         k2 = p.kpi(start, end, every, by=by, known_at=known_at_2)  # type: ignore[arg-type]
         roster = None

@@ -291,7 +291,8 @@ def test_running_it_again_finishes_rows_a_late_writer_wrapped_with_the_old_key(
     late.key_for("E9")
     store = open_store(utsira)
     try:
-        store.append([], late.new_rows)  # what the late writer's append stores
+        with store.unit_of_work() as uow:
+            uow.write([], late.new_rows)  # what the late writer's unit of work stores
         check = check_keys(store, NEW)
     finally:
         store.close()

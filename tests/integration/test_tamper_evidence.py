@@ -21,6 +21,7 @@ from psycopg import sql
 
 from cli.main import main
 from ledger.security.chain import link
+from ledger.security.master_key import MasterKeySource
 from ledger.services.recording import Ledger
 from ledger.services.verification import Verification, verify
 from ledger.storage.immutability import PROTECTED_TABLES, TRIGGER, grants_sql
@@ -400,6 +401,7 @@ def test_the_writer_role_can_append_and_read_but_not_change_or_disable_the_guard
     # test_the_writer_role_can_open_the_ledger); the append path itself is tested here.
     store = object.__new__(PostgresStore)
     store.url, store.schema, store.conn = postgres_url, schema, conn
+    store.master_key = MasterKeySource.from_environment()
     store.seq = conn.execute(
         "SELECT pg_get_serial_sequence(%s, 'notification_id')", (f'"{schema}".stored_events',)
     ).fetchone()[0]  # type: ignore[index]

@@ -238,7 +238,7 @@ def test_a_ledger_from_before_the_kind_keys_is_read_and_masked_after_an_erasure(
     ledger_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with monkeypatch.context() as m:
-        m.setattr("ledger.services.recording.seal_event", _legacy_seal)
+        m.setattr("ledger.services.checking.seal_event", _legacy_seal)
         _sigrid_and_per(ledger_url)
     assert b'"sealed_l"' in _stored_bytes(ledger_url) and b'"sealed_p"' not in _stored_bytes(
         ledger_url

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ledger.security.keys import KeyRow
+from ledger.storage.wire import TIMESTAMP, stamp
 from projections.facts.source import Facts, decode_rows
 
 T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
@@ -53,7 +54,7 @@ class Ledger:
         for ev in events:
             full = {**DEFAULTS.get(ev["type"], {}), "recorded_by": None, "note": None, **ev}
             full.setdefault("event_id", f"ev{len(self.rows) + 1}")
-            full["timestamp"] = {"_type_": "datetime_iso", "_data_": at.isoformat()}
+            full[TIMESTAMP] = stamp(at)
             self.rows.append((len(self.rows) + 1, json.dumps(full).encode()))
             ids.append(full["event_id"])
         return ids

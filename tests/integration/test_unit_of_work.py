@@ -1,0 +1,146 @@
+"""The storage port's unit of work, the same on SQLite, PostgreSQL and in memory.
+
+The write service relies on these promises (``ledger.storage.port``); the
+in-memory store is held to them here too, so the unit tests that run on it
+say something about the databases.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from uuid import uuid4
+
+import orjson
+import pytest
+
+from ledger.domain.streams import person_stream, stream_uuid
+from ledger.security.keys import KeyRow
+from ledger.services.verification import verify
+from ledger.storage.memory import MemoryStore
+from ledger.storage.port import ConcurrentWrite, Erasure, EventStore, NewEvent
+from ledger.storage.store import open_store
+
+TOPIC = "ledger.domain_events:SickDayRecorded"
+
+
+@pytest.fixture(params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store(request: pytest.FixtureRequest) -> Iterator[EventStore]:
+    s: EventStore
+    if request.param == "memory":
+        s = MemoryStore()
+    else:
+        s = open_store(str(request.getfixturevalue(f"{request.param}_url")))
+    try:
+        yield s
+    finally:
+        s.close()
+
+
+def event(employee_id: str, version: int, event_id: str) -> NewEvent:
+    stream = person_stream(employee_id)
+    state = orjson.dumps({"type": "sick_day", "event_id": event_id, "employee_id": employee_id})
+    return NewEvent(stream_uuid(stream), version, TOPIC, state, event_id, stream)
+
+
+def hire(employee_id: str, employment_id: str, version: int, event_id: str) -> NewEvent:
+    e = event(employee_id, version, event_id)
+    e.employment = (employment_id, employee_id)
+    return e
+
+
+def key(employee_id: str) -> KeyRow:
+    return KeyRow(uuid4().hex, employee_id, b"wrapped", "2026-11-23T12:00:00+00:00")
+
+
+def test_chunks_written_in_one_unit_get_the_next_positions_and_one_chain(
+    store: EventStore,
+) -> None:
+    with store.unit_of_work() as uow:
+        first = uow.write([hire("E1", "A1", 1, "h1"), event("E1", 2, "s1")], [key("E1")])
+        second = uow.write([event("E1", 3, "s2")])
+    with store.unit_of_work() as uow:
+        third = uow.write([event("E2", 1, "s3")])
+
+    assert (first, second, third) == ([1, 2], [3], [4])
+    assert verify(store).ok and verify(store).events == 4
+    assert store.locate_events(["s2", "s3"]) == {"s2": "person:E1", "s3": "person:E2"}
+    assert store.employment_owners(["A1"]) == {"A1": "E1"}
+    assert [r.employee_id for r in store.key_rows(["E1"])] == ["E1"]
+
+
+def test_an_error_inside_the_unit_rolls_back_every_chunk(store: EventStore) -> None:
+    with pytest.raises(RuntimeError, match="a rule refused line 3"), store.unit_of_work() as uow:
+        uow.write([event("E1", 1, "s1")], [key("E1")])
+        uow.write([event("E1", 2, "s2")])
+        raise RuntimeError("a rule refused line 3")
+
+    assert store.max_position() == 0
+    assert store.key_rows() == [] and store.existing_event_ids(["s1", "s2"]) == set()
+
+
+def test_an_event_id_stored_meanwhile_is_a_concurrent_write(store: EventStore) -> None:
+    with store.unit_of_work() as uow:
+        uow.write([event("E1", 1, "s1")])
+
+    with pytest.raises(ConcurrentWrite), store.unit_of_work() as uow:
+        uow.write([event("E2", 1, "s2")])
+        uow.write([event("E3", 1, "s1")])
+
+    assert store.max_position() == 1 and store.existing_event_ids(["s2"]) == set()
+
+
+def test_a_stream_version_stored_meanwhile_is_a_concurrent_write(store: EventStore) -> None:
+    with store.unit_of_work() as uow:
+        uow.write([event("E1", 1, "s1")])
+
+    with pytest.raises(ConcurrentWrite), store.unit_of_work() as uow:
+        uow.write([event("E1", 1, "s2")])
+
+    assert store.max_position() == 1
+
+
+def test_a_key_for_a_person_stored_meanwhile_is_a_concurrent_write(store: EventStore) -> None:
+    with store.unit_of_work() as uow:
+        uow.write([event("E1", 1, "s1")], [key("E1")])
+
+    with pytest.raises(ConcurrentWrite), store.unit_of_work() as uow:
+        uow.write([event("E1", 2, "s2")], [key("E1")])
+
+    assert store.max_position() == 1
+
+
+def test_an_erasure_destroys_the_key_and_drops_the_snapshots_with_its_events(
+    store: EventStore,
+) -> None:
+    uid = stream_uuid(person_stream("E1"))
+    with store.unit_of_work() as uow:
+        uow.write([event("E1", 1, "s1")], [key("E1")])
+    store.save_snapshots([(uid, 1, "ledger.person:PersonState", b"{}")])
+
+    with store.unit_of_work() as uow:
+        uow.write([event("E1", 2, "erased-1")])
+        uow.erase(Erasure("E1", uid, "2026-11-24T09:00:00+00:00", uuid4().hex))
+
+    assert store.erased_employees() == {"E1"}
+    assert [r.wrapped for r in store.key_rows(["E1"])] == [None]
+    assert store.snapshots([uid]) == {}
+    assert store.max_position() == 2
+
+
+def test_a_key_rotation_rewraps_the_live_keys_and_leaves_the_erased(store: EventStore) -> None:
+    live, gone = key("E1"), key("E2")
+    with store.unit_of_work() as uow:
+        uow.write([event("E1", 1, "s1"), event("E2", 1, "s2")], [live, gone])
+        uow.erase(Erasure("E2", stream_uuid(person_stream("E2")), "2026-11-24", uuid4().hex))
+    seen: list[str | None] = []
+
+    def rewrap(rows: Sequence[KeyRow]) -> list[tuple[str, bytes]]:
+        seen.extend(r.employee_id for r in rows)
+        return [(r.key_id, b"new " + (r.wrapped or b"")) for r in rows]
+
+    assert store.rewrap_keys(rewrap) == 1
+
+    assert seen == ["E1"]
+    assert [r.wrapped for r in store.key_rows(["E1", "E2"]) if r.employee_id == "E1"] == [
+        b"new wrapped"
+    ]
