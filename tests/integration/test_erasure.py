@@ -411,7 +411,7 @@ def test_erase_on_the_command_line(
     out = capsys.readouterr().out
 
     assert code == 0
-    assert out.startswith("erased E1 at ") and "key is destroyed" in out
+    assert out.startswith("erased E1 at ") and "keys are destroyed" in out
     assert main(["--db", kari, "verify"]) == 0
     assert main(["--db", kari, "erase", "E2", "--reason", "x"]) == 1
     assert "A2 has no end date" in capsys.readouterr().err
