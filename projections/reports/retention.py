@@ -1,9 +1,9 @@
 """What the retention policy says is due: per person and kind of field (a dry run).
 
 Why on the read side: the facts already know every employment's last day
-(retractions applied, erased persons included: their pay and birth date are
-kept after an erasure) and which sick days and welfare reasons are still
-readable. The periods are policy data (``ledger.domain.policy``,
+(retractions applied) and which sick days, welfare reasons, salaries and
+birth dates are still readable (an erasure or an earlier `--apply` took
+theirs away). The periods are policy data (``ledger.domain.policy``,
 ``retention``); this module only dates them. Carrying them out (`--apply`) is
 ``projections.facts.frozen.apply_retention``: a kind already shredded is not
 listed again.
