@@ -53,7 +53,8 @@ KIND_FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
 }
 """Per kind, per stored type, the fields sealed with the person's key of that kind."""
 RETAINED_FIELDS: dict[str, tuple[str, ...]] = {
-    t: tuple(f for kind in KIND_SLOTS for f in KIND_FIELDS[kind][t]) for t in STORED_TYPES
+    t: tuple(f.name for f in spec.stored_fields if f.sealed in KIND_SLOTS)
+    for t, spec in STORED_TYPES.items()
 }
 """Per stored type, the fields that outlive an erasure in the law's eyes (birth date,
 pay); in events written before the kind keys, sealed with the ledger key."""

@@ -32,6 +32,7 @@ from ledger.services.recording import Ledger
 from ledger.services.shredding import ShredResult, shred
 from projections.facts.schema import COMPONENTS, FROZEN_ROW_SCHEMA, HMS_COUNTS
 from projections.facts.source import Facts, decode_rows, effective, read_facts
+from projections.facts.timeline import employment_intervals
 from projections.kpi.context import KEYS, build_context
 from projections.periods import BY_CHOICES, EVERY_CHOICES, Every
 
@@ -115,8 +116,9 @@ def person_facts(facts: Facts, employee_id: str) -> Facts:
 
 
 def span(facts: Facts, until: date) -> tuple[date, date] | None:
-    """The calendar years the person's facts can reach: from the first to ``until``'s
-    year (an employment open at an earlier ``known_from`` counts up to then)."""
+    """The calendar years the person's facts can reach: from the first to the last,
+    or to ``until``'s year while an employment is open (at an earlier ``known_from``
+    it counts up to then). Nothing of theirs lies outside: the share is 0 there."""
     dates = [
         d
         for df, cols in (
@@ -131,7 +133,9 @@ def span(facts: Facts, until: date) -> tuple[date, date] | None:
     ]
     if not dates:
         return None
-    return date(min(dates).year, 1, 1), date(max(*dates, until).year, 12, 31)
+    ivs = employment_intervals(facts.employment) if facts.employment.height else None
+    last = max(*dates, until) if ivs is not None and ivs["end_date"].is_null().any() else max(dates)
+    return date(min(dates).year, 1, 1), date(last.year, 12, 31)
 
 
 def contribution(facts: Facts, years: tuple[date, date] | None) -> pl.DataFrame:
@@ -172,7 +176,6 @@ def frozen_rows(all_facts: Facts, employee_id: str, until: date) -> list[dict[st
     ``until``: the day of the erasure; periods up to the end of its year are frozen.
     """
     facts = person_facts(all_facts, employee_id)
-    years = span(facts, until)
     moments = sorted(
         {
             t
@@ -183,7 +186,8 @@ def frozen_rows(all_facts: Facts, employee_id: str, until: date) -> list[dict[st
     before = contribution(Facts.empty(), None)
     changes = []
     for moment in moments:
-        now = contribution(effective(facts, moment), years)
+        known = effective(facts, moment)
+        now = contribution(known, span(known, until))
         changes.append(_delta(now, before).with_columns(pl.lit(moment).alias("known_from")))
         before = now
     if not changes:

@@ -501,7 +501,7 @@ def facts_with_sick(rows: list[tuple[str, date, datetime]]) -> Facts:
         ],
         schema=f.sick.schema,
     )
-    return Facts(f.employment, sick, f.leave, f.hms, f.retraction, f.erasure, f.frozen)
+    return Facts(**{**f.frames(), "sick": sick})
 
 
 def test_revision_events_and_batches() -> None:
