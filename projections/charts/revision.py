@@ -69,15 +69,23 @@ def revision_events(
     ``trukket tilbake`` (known then, retracted since). Pass ``end`` no later
     than the report date to see what the report missed. One row per kind,
     change and valid month, with the count; no person-level data.
+    ``first_recorded``/``last_recorded`` say when the change was recorded:
+    the late event's own recording, or for a retraction when the retraction
+    was recorded (not when the retracted event was).
     """
     if reported_at is not None:  # only months that had ended when the report was made
         end = min(end, reported_at.date().replace(day=1) - timedelta(days=1))
+    retracted_at = now.retraction.group_by(pl.col("target_event_id").alias("event_id")).agg(
+        pl.col("recorded_at").min().alias("changed_at")
+    )
     rows = []
     for name, col in _VALID_DATE.items():
         a, b = getattr(then, name), getattr(now, name)
+        late = b.join(a.select("event_id"), on="event_id", how="anti")
+        gone = a.join(b.select("event_id"), on="event_id", how="anti")
         for change, frame in (
-            ("registrert senere", b.join(a.select("event_id"), on="event_id", how="anti")),
-            ("trukket tilbake", a.join(b.select("event_id"), on="event_id", how="anti")),
+            ("registrert senere", late.with_columns(pl.col("recorded_at").alias("changed_at"))),
+            ("trukket tilbake", gone.join(retracted_at, on="event_id", how="left")),
         ):
             f = frame.filter(pl.col(col).is_between(start, end))
             if f.height:
@@ -85,8 +93,8 @@ def revision_events(
                     f.group_by(pl.col(col).dt.truncate("1mo").alias("month"))
                     .agg(
                         pl.len().alias("events"),
-                        pl.col("recorded_at").min().alias("first_recorded"),
-                        pl.col("recorded_at").max().alias("last_recorded"),
+                        pl.col("changed_at").min().alias("first_recorded"),
+                        pl.col("changed_at").max().alias("last_recorded"),
                     )
                     .with_columns(
                         pl.lit(_KIND_LABELS[name]).alias("kind"),
@@ -129,6 +137,11 @@ def reported_at(batches: pl.DataFrame, given: str | datetime | None = None) -> d
     return None
 
 
+def _zero_unsigned(x: pl.Expr) -> pl.Expr:
+    """No change is 0.0, never -0.0 (a tiny decrease rounds to -0.0)."""
+    return pl.when(x == 0).then(pl.lit(0.0)).otherwise(x)
+
+
 def revision_table(
     then: pl.DataFrame,
     now: pl.DataFrame,
@@ -136,11 +149,11 @@ def revision_table(
     reported_at: datetime | None = None,
 ) -> pl.DataFrame:
     """KPI values as reported (``then``) and as known now, side by side, with the change
-    (rounded to 2 decimals for display).
+    (rounded to 2 decimals for display; no change is ``0.0``, not ``-0.0``).
 
     Both frames are KPI series of the same periods (no ``by``); one row per
-    period and KPI, labelled in Norwegian; only periods that had ended at
-    ``reported_at``.
+    period and KPI (in the order of ``columns``), labelled in Norwegian; only
+    periods that had ended at ``reported_at``.
     """
     then, now = _ended_by(then, reported_at), _ended_by(now, reported_at)
     cols = [c for c in columns if c in then.columns and c in now.columns]
@@ -152,12 +165,12 @@ def revision_table(
         .with_columns(
             pl.col("rapportert").cast(pl.Float64).round(2),
             pl.col("nå").cast(pl.Float64).round(2),
-            (pl.col("nå").cast(pl.Float64) - pl.col("rapportert").cast(pl.Float64))
-            .round(2)
-            .alias("endring"),
+            _zero_unsigned(
+                (pl.col("nå").cast(pl.Float64) - pl.col("rapportert").cast(pl.Float64)).round(2)
+            ).alias("endring"),
             pl.col("kpi").replace(LABELS).alias("nøkkeltall"),
         )
-        .sort("period_start", "kpi")
+        .sort("period_start", pl.col("kpi").replace_strict(cols, list(range(len(cols)))))
         .select(
             _period_label(_granularity(now)).alias("periode"),
             "nøkkeltall",

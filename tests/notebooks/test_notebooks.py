@@ -7,6 +7,7 @@ retractions to find.
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import date
 from pathlib import Path
@@ -115,18 +116,54 @@ def test_notebook_runs_and_makes_its_charts(executed: dict[str, runner.Result], 
     assert "Traceback" not in html
 
 
-def test_audit_notebook_finds_the_late_events(executed: dict[str, runner.Result]) -> None:
-    r = executed["06_revisjon_tidsreise"]
+def _outputs(r: runner.Result, mime: str) -> str:
     executed_nb = nbformat.read(r.html.with_suffix(".ipynb"), as_version=4)
-    text = "\n".join(
-        str(o.get("data", {}).get("text/plain", "")) + str(o.get("text", ""))
+    return "\n".join(
+        str(o.get("data", {}).get(mime, ""))
+        + (str(o.get("text", "")) if mime == "text/plain" else "")
         for c in executed_nb.cells
         if c.cell_type == "code"
         for o in c.outputs
     )
+
+
+def _table_rows(html_text: str) -> list[str]:
+    """The rows of the tables in ``html_text`` as ``cell | cell`` text."""
+    rows = []
+    for row in re.findall(r"<tr[^>]*>(.*?)</tr>", html_text, re.S):
+        texts = re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.S)
+        rows.append(" | ".join(html.unescape(re.sub(r"<[^>]+>", "", t)).strip() for t in texts))
+    return rows
+
+
+def test_audit_notebook_finds_the_late_events(executed: dict[str, runner.Result]) -> None:
+    r = executed["06_revisjon_tidsreise"]
+    executed_nb = nbformat.read(r.html.with_suffix(".ipynb"), as_version=4)
     assert "PERIOD_FROM = '2021-01-01'" in "\n".join(c.source for c in executed_nb.cells)
-    assert "Som rapportert: 2023-01-20 09:00:00+00:00" in text
-    assert "registrert senere" in text and "trukket tilbake" in text
+    rows = _table_rows(_outputs(r, "text/html"))
+    assert "Som rapportert: 20. januar 2023 kl. 09:00 (UTC)" in rows
+    late = [row for row in rows if "| registrert senere |" in row]
+    retracted = [row for row in rows if "| trukket tilbake |" in row]
+    assert late and retracted
+    # A retraction shows when it was recorded (the 15 February batch), not when the
+    # retracted sick day was (the 20 January report).
+    for row in retracted:
+        assert row.endswith("15. februar 2023 kl. 09:00 | 15. februar 2023 kl. 09:00"), row
+    # No change is 0, never -0.0.
+    assert not any(re.search(r"(^|\| )[-\u2212]0(,0+)?( |$)", row) for row in rows), rows
+
+
+def test_tables_read_like_the_charts(executed: dict[str, runner.Result]) -> None:
+    """Norwegian numbers, no dtype row, and the "top 15" table shows 15 rows."""
+    for name, r in executed.items():
+        out = _outputs(r, "text/html")
+        assert "shape: (" not in out and ">i64<" not in out and ">f64<" not in out, name
+        assert not re.search(r">\s*-?\d+\.\d+\s*<", out), f"{name}: a number with a point"
+    rows = _table_rows(_outputs(executed["01_sykefravaer"], "text/html"))
+    units = [row for row in rows if row.startswith("2023 | ") and row.count("%") == 3]
+    assert len(units) == 15, units
+    rates = [float(row.split(" | ")[3].split("\u00a0")[0].replace(",", ".")) for row in units]
+    assert rates == sorted(rates, reverse=True)
 
 
 def test_failing_notebook_makes_the_command_fail(tmp_path: Path) -> None:

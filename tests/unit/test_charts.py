@@ -484,8 +484,25 @@ def test_suppressed_counts_are_shown_as_hidden_not_as_numbers() -> None:
 # --------------------------------------------------------------- 06 revisjon
 
 
-def facts_with_sick(rows: list[tuple[str, date, datetime]]) -> Facts:
+def facts_with_sick(
+    rows: list[tuple[str, date, datetime]],
+    retractions: list[tuple[str, datetime]] = (),  # type: ignore[assignment]
+) -> Facts:
     f = Facts.empty()
+    retraction = pl.DataFrame(
+        [
+            {
+                "position": 100 + i,
+                "recorded_at": rec,
+                "event_id": f"r{i}",
+                "target_event_id": target,
+                "target_type": "SickDayRecorded",
+                "reason": "wrong person",
+            }
+            for i, (target, rec) in enumerate(retractions, start=1)
+        ],
+        schema=f.retraction.schema,
+    )
     sick = pl.DataFrame(
         [
             {
@@ -501,11 +518,12 @@ def facts_with_sick(rows: list[tuple[str, date, datetime]]) -> Facts:
         ],
         schema=f.sick.schema,
     )
-    return Facts(**{**f.frames(), "sick": sick})
+    return Facts(**{**f.frames(), "sick": sick, "retraction": retraction})
 
 
 def test_revision_events_and_batches() -> None:
     t1 = datetime(2023, 1, 20, 9, tzinfo=UTC)
+    t_retract = datetime(2023, 2, 15, 9, tzinfo=UTC)
     t2 = datetime(2024, 1, 20, 9, tzinfo=UTC)
     then = facts_with_sick([("a", date(2022, 11, 2), t1), ("b", date(2022, 12, 1), t1)])
     now = facts_with_sick(
@@ -513,17 +531,18 @@ def test_revision_events_and_batches() -> None:
             ("a", date(2022, 11, 2), t1),
             ("c", date(2022, 12, 5), t2),  # late sick note
             ("d", date(2023, 1, 3), t2),  # after the report: not part of the difference
-        ]
-    )  # b was retracted
+        ],
+        retractions=[("b", t_retract)],  # b, recorded at t1, retracted on 15 February
+    )
     ev = charts.revision_events(then, now, date(2022, 1, 1), date(2023, 12, 31), t1)
-    assert sorted(zip(ev["change"], ev["events"], strict=True)) == [
-        ("registrert senere", 1),
-        ("trukket tilbake", 1),
+    assert sorted(zip(ev["change"], ev["events"], ev["last_recorded"], strict=True)) == [
+        ("registrert senere", 1, t2),
+        ("trukket tilbake", 1, t_retract),  # when the retraction was recorded, not b's t1
     ]
     d = spec(charts.revision_events_chart(ev))
     assert title(d).startswith("2 hendelser i perioden kom til eller ble trukket tilbake")
     batches = charts.recording_batches(now)
-    assert batches["events"].to_list() == [1, 2]
+    assert batches["events"].to_list() == [1, 1, 2]  # t1, the retraction, t2
     assert charts.reported_at(batches) == t1
     assert charts.reported_at(batches, "2023-06-01T00:00:00+00:00") == datetime(
         2023, 6, 1, tzinfo=UTC
@@ -549,6 +568,15 @@ def test_revision_comparison_and_table() -> None:
     table = charts.revision_table(then, now, ["sickness_rate_pct"], t1)
     assert table.height == 12
     assert table.filter(pl.col("endring") != 0)["periode"].to_list() == ["des 2022"]
+
+
+def test_revision_table_shows_no_change_as_zero_not_minus_zero() -> None:
+    t1 = datetime(2023, 1, 20, 9, tzinfo=UTC)
+    now = kpi_frame(years(2021, 2022)).with_columns(pl.lit(9.0).alias("sickness_rate_pct"))
+    then = now.with_columns(pl.lit(9.004).alias("sickness_rate_pct"))  # 9.0 - 9.004 → -0.0
+    table = charts.revision_table(then, now, ["sickness_rate_pct"], t1)
+    assert table["endring"].to_list() == [0.0, 0.0]
+    assert all(str(v) == "0.0" for v in table["endring"])
 
 
 # --------------------------------------------------------------- robustness & output
@@ -609,7 +637,23 @@ def test_save_png_writes_into_chart_dir(tmp_path: Path, monkeypatch: pytest.Monk
     assert "image/png" in bundle and meta["image/png"]["width"] > 100
 
 
-def test_setup_sets_norwegian_locale() -> None:
-    charts.setup()
-    opts = alt.renderers.options.get("embed_options", {})
-    assert opts.get("formatLocale", {}).get("decimal") == ","
+def test_setup_sets_norwegian_locale_and_offline_rendering(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv(charts.CHART_DIR_ENV, raising=False)
+    with alt.renderers.enable("default"):
+        charts.setup()
+        opts = alt.renderers.options
+        assert alt.renderers.active == "jupyter" and opts["offline"] is True
+        assert opts["embed_options"]["formatLocale"]["decimal"] == ","
+        assert opts["embed_options"]["actions"]["editor"] is False  # data never sent off site
+        bundle = alt.JupyterChart._esm
+        # Vega, Vega-Lite and vega-embed bundled: no module is fetched from a CDN.
+        assert len(bundle) > 500_000
+        assert "esm.sh" not in bundle and "cdn.jsdelivr" not in bundle
+    alt.JupyterChart.enable_offline(False)
+    monkeypatch.setenv(charts.CHART_DIR_ENV, "/tmp/charts")
+    with alt.renderers.enable("default"):
+        charts.setup()  # headless: PNGs are shown, the renderer stays
+        assert alt.renderers.active == "default"
+        assert alt.renderers.options["embed_options"]["formatLocale"]["decimal"] == ","

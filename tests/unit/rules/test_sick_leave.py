@@ -200,7 +200,8 @@ def test_sick_days_count_from_the_first_to_the_last_day_of_an_employment() -> No
     ledger = memory_ledger()
     stored(ledger, [hired(effective_date="2020-01-01"), terminated("2021-06-30")])
 
-    assert stored(ledger, [sick("2020-01-01"), sick("2021-06-30")]) == 2
+    first_day = sick("2020-01-01", certificate="doctor")  # § 8-24: no self-certifying yet
+    assert stored(ledger, [first_day, sick("2021-06-30")]) == 2
     assert [p.message[:47] for p in refusals(ledger, [sick("2021-07-01")])] == [
         "sick day 2021-07-01: employee E1 has no active "
     ]
