@@ -23,8 +23,9 @@ def _cmd_erase(args: argparse.Namespace) -> int:
     first, last = result.positions
     print(
         f"erased {result.employee_id} at {result.erased_at} (positions {first}–{last}): their "
-        f"key is destroyed; health fields and notes are unreadable from now on. "
-        f"{result.frozen_rows} frozen statistics rows keep past sickness KPIs unchanged."
+        f"keys are destroyed; health fields, notes, birth date and pay are unreadable from now "
+        f"on, unit and job title masked. {result.frozen_rows} frozen statistics rows keep past "
+        "KPIs unchanged."
     )
     return 0
 

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ledger.domain.errors import LedgerError
+
+if TYPE_CHECKING:
+    from ledger.services.key_rotation import KeyCheck
 
 
 def _open(settings: Any) -> Any:
@@ -20,10 +23,15 @@ def _open(settings: Any) -> Any:
     return settings.open_store()
 
 
-def _summary(live: int, persons: int, erased: int) -> str:
-    ledger_key = live - persons
-    parts = [f"{persons} person(s)"] + (["the ledger key"] if ledger_key else [])
-    return f"{live} live key(s) ({' and '.join(parts)}); {erased} erased person(s) stay erased"
+def _summary(check: KeyCheck) -> str:
+    ledger_key = check.live - check.person_keys
+    parts = [f"{check.person_keys} of {check.persons} person(s)"] + (
+        ["the ledger key"] if ledger_key else []
+    )
+    return (
+        f"{check.live} live key(s) ({' and '.join(parts)}); "
+        f"{check.erased} erased person(s) stay erased"
+    )
 
 
 def _cmd_rotate(args: argparse.Namespace) -> int:
@@ -44,7 +52,7 @@ def _cmd_rotate(args: argparse.Namespace) -> int:
     print(
         f"re-wrapped {result.rewrapped} key(s) under the new master key"
         + (f" ({result.already_new} already were)" if result.already_new else "")
-        + f"; verified: all {_summary(check.live, check.persons, check.erased)}; every live "
+        + f"; verified: all {_summary(check)}; every live "
         "key opens with the new master key and none with the old one."
     )
     print(
@@ -75,7 +83,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
             f"{shown}. A rotation not finished? Run `hrledger keys rotate` again with the same "
             "keys (docs/operations.md)"
         )
-    print(f"ok: {_summary(check.live, check.persons, check.erased)}; all open with {which}")
+    print(f"ok: {_summary(check)}; all open with {which}")
     return 0
 
 

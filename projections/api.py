@@ -20,7 +20,14 @@ import polars as pl
 
 from ledger.security.keys import Keyring
 from projections.facts.schema import make_schema
-from projections.facts.source import PAGE_SIZE, Facts, RowSource, effective, forget, read_facts
+from projections.facts.source import (
+    PAGE_SIZE,
+    Facts,
+    RowSource,
+    effective,
+    forget_delta,
+    read_facts,
+)
 from projections.facts.store import FactStore, Manifest, default_directory, fingerprint, merge
 from projections.facts.timeline import employment_intervals, workday_calendar
 from projections.kpi import kpi_series
@@ -157,10 +164,10 @@ class Projection:
             delta, last = read_facts(self.store, self._manifest.position)
             n = last - self._manifest.position
             if n:
-                erased = delta.erasure["employee_id"].unique().to_list()
+                erased = bool(delta.erasure.height or delta.shredding.height)
                 self._facts = merge(self._facts, delta)
                 if erased:  # an erased person's opened fields leave memory too
-                    self._facts = forget(self._facts, erased)[0]
+                    self._facts = forget_delta(self._facts, delta)[0]
                 self._manifest = Manifest(last, None, self._manifest.segments, self.url)
                 self._advance_cache(delta, last, erased)
             return n
@@ -190,11 +197,12 @@ class Projection:
                     break
                 total += last - m.position
                 fp = fingerprint(self.store, last)
-                erased = delta.erasure["employee_id"].unique().to_list()
+                erased = bool(delta.erasure.height or delta.shredding.height)
                 if erased and m.position:
-                    # The stored facts hold the erased persons' opened fields: they leave
-                    # the facts and the files that hold them are replaced (not the others).
-                    self._facts, changed = forget(merge(self._facts, delta), erased)
+                    # The stored facts hold the erased persons' opened fields (or the kinds
+                    # retention shredded): they leave the facts and the files that hold them
+                    # are replaced (not the others).
+                    self._facts, changed = forget_delta(merge(self._facts, delta), delta)
                     rewrite = {n: getattr(self._facts, n) for n in changed}
                     m = self.files.commit(m, delta, last, fp, self.url, rewrite=rewrite)
                     self._advance_cache(delta, last, erased)
@@ -205,13 +213,14 @@ class Projection:
             self._manifest = self.files.compact(m, self._facts)
         return total
 
-    def _advance_cache(self, delta: Facts, position: int, erased: list[str] | None = None) -> None:
+    def _advance_cache(self, delta: Facts, position: int, erased: bool = False) -> None:
         """Fold new facts into the "everything known" cache instead of recomputing it.
 
         New rows without retractions only add facts; employment intervals are
         rebuilt only when employment events arrived. Persons erased in ``delta``
         leave the cached facts as they leave the stored ones (forgetting commutes
-        with applying retractions, and erasure changes no employment fact).
+        with applying retractions; their employments lose birth date, pay, unit and
+        job title, so the intervals are rebuilt).
         Anything else: recompute.
         """
         c = self._cache
@@ -220,9 +229,11 @@ class Projection:
             return
         facts = merge(c.facts, delta)
         if erased:
-            facts = forget(facts, erased)[0]
+            facts = forget_delta(facts, delta)[0]
         intervals = (
-            c.intervals if delta.employment.height == 0 else employment_intervals(facts.employment)
+            c.intervals
+            if delta.employment.height == 0 and not erased
+            else employment_intervals(facts.employment)
         )
         self._cache = _Cache(position, None, facts, intervals)
 

@@ -18,10 +18,13 @@ from dataclasses import dataclass
 from typing import Literal
 
 Kind = Literal["str", "date", "pct", "money", "bool", "enum", "int", "text"]
-Seal = Literal["person", "ledger"]
+Seal = Literal["person", "pay", "birth_date", "ledger"]
 """``person``: shreddable, sealed with the person's own key, unreadable after an erasure
-(health data, free text that may name people); ``ledger``: retained, sealed with the
-ledger key (birth date and pay, which employers must keep; GDPR art. 17(3)(b))."""
+(health data, free text that may name people); ``pay`` and ``birth_date``: sealed with
+the person's key *of that kind*, kept while the law requires (bokføringsloven) and
+destroyed by `hrledger retention --apply` when its period has run out, or by an
+erasure; ``ledger``: the ledger key (events written before the kinds existed sealed
+birth date and pay with it; it still opens them)."""
 Detail = Literal["none", "history", "all"]
 """Where a field is listed among an event's details: ``all`` = in ``hrledger history``
 and ``hrledger diff``; ``history`` = only in a person's own history (personal details
@@ -69,6 +72,8 @@ WELFARE_REASONS = (
 )
 CERTIFICATES = ("self", "doctor")
 HMS_CATEGORIES = ("personal_injury", "violence_threat", "near_miss", "property_damage", "other")
+SHREDDABLE_KINDS = ("health", "free_text", "pay", "birth_date")
+"""Kinds of personal field with a retention period (``ledger.domain.policy``)."""
 TERMINATION_REASONS = ("resignation", "dismissal", "end_of_contract", "retirement", "other")
 
 
@@ -132,14 +137,14 @@ _STORED_TYPES = (
             Field("employee_id", "str"),
             Field("employment_id", "str", detail="all"),
             Field("effective_date", "date"),
-            Field("birth_date", "date", sealed="ledger", detail="history"),
+            Field("birth_date", "date", sealed="birth_date", detail="history"),
             Field("gender", "enum", choices=GENDERS),
             Field("sector", "text", detail="all"),
             Field("unit", "text", detail="all"),
             Field("position", "text", detail="all"),
             Field("employment_type", "enum", choices=EMPLOYMENT_TYPES, detail="all"),
             Field("position_pct", "pct", detail="all"),
-            Field("annual_salary", "money", sealed="ledger", detail="all"),
+            Field("annual_salary", "money", sealed="pay", detail="all"),
             Field("is_leader", "bool", required=False, default=False),
         ),
         "effective_date",
@@ -179,7 +184,7 @@ _STORED_TYPES = (
             Field("employment_id", "str", detail="all"),
             Field("employee_id", "str", required=False, filled=True),
             Field("effective_date", "date"),
-            Field("annual_salary", "money", sealed="ledger", detail="all"),
+            Field("annual_salary", "money", sealed="pay", detail="all"),
             Field("reason", "enum", choices=SALARY_REASONS, detail="all"),
         ),
         "effective_date",
@@ -272,12 +277,34 @@ _STORED_TYPES = (
     ),
     EventType(
         "erased",
-        (Field("employee_id", "str"), Field("reason", "text", detail="history")),
+        (
+            Field("employee_id", "str"),
+            Field("reason", "text", detail="history"),
+            Field("frozen_share", "str", required=False),
+        ),
         "",
         "person",
         "Erased",
         interchange=False,
-        doc="`hrledger erase`: the person's key was destroyed (GDPR art. 17).",
+        doc="`hrledger erase`: the person's key was destroyed (GDPR art. 17). "
+        "`frozen_share` `all`: their share of every KPI was frozen and they leave the KPIs "
+        "(absent in erasures before that: only their sickness share was frozen).",
+    ),
+    EventType(
+        "shredded",
+        (
+            Field("employee_id", "str"),
+            Field("field_kind", "enum", choices=SHREDDABLE_KINDS, detail="history"),
+            Field("reason", "text", detail="history"),
+            Field("frozen_share", "str", required=False),
+        ),
+        "",
+        "person",
+        "Shredded",
+        interchange=False,
+        doc="`hrledger retention --apply`: one kind of the person's fields reached the end of "
+        "its retention period and its key was destroyed. `frozen_share` `all`: the person's "
+        "share of every KPI was frozen with it (the first time) and they leave the KPIs.",
     ),
     EventType(
         "statistics_frozen",
@@ -286,7 +313,7 @@ _STORED_TYPES = (
         "statistics",
         "StatisticsFrozen",
         interchange=False,
-        doc="An erased person's share of past sickness KPIs, sealed with the ledger key.",
+        doc="A removed person's share of past KPIs (sums and counts), sealed with the ledger key.",
     ),
 )
 

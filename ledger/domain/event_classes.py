@@ -33,7 +33,11 @@ class LedgerEvent(DomainEvent):
     sealed: str | None
     """Shreddable personal fields, sealed with the person's key (``ledger.security.sealing``)."""
     sealed_l: str | None
-    """Retained personal fields (birth date, pay), sealed with the ledger key."""
+    """Birth date and pay as sealed before they had keys of their own: the ledger key."""
+    sealed_p: str | None
+    """Pay, sealed with the person's pay key (destroyed by retention after its period)."""
+    sealed_b: str | None
+    """Birth date, sealed with the person's birth-date key."""
 
 
 STORED_MODULE = "ledger.domain_events"

@@ -14,6 +14,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from ledger.domain.catalogue import SHREDDABLE_KINDS
 from ledger.domain.errors import LedgerError
 
 
@@ -48,7 +49,7 @@ class UnpaidLeave:
     source: str
 
 
-RETENTION_KINDS = ("health", "free_text", "pay", "birth_date")
+RETENTION_KINDS = SHREDDABLE_KINDS
 """Kinds of personal field with a retention period (docs/privacy.md, retention)."""
 RETENTION_ANCHORS = ("employment_end", "end_of_year")
 

@@ -57,7 +57,24 @@ __all__ = [
 ]
 
 LEDGER_KEY_ID = "ledger"
-"""The data key for personal fields that outlive an erasure (birth date, pay)."""
+"""The data key for the frozen statistics, and for birth date and pay in events written
+before they got per-person keys of their own kind (``KEY_KINDS``)."""
+KEY_KINDS = ("pay", "birth_date")
+"""Kinds of field with a per-person key of their own, so retention can destroy one kind
+(pay after the bookkeeping period) and keep the others."""
+KIND_SEPARATOR = "\x1f"
+"""Between employee id and kind in a kind key's owner: ids are printable, so a kind
+key's owner never equals an employee id."""
+
+
+def kind_owner(employee_id: str, kind: str) -> str:
+    """The owner recorded for a person's key of one kind (``employee_id`` column)."""
+    return f"{employee_id}{KIND_SEPARATOR}{kind}"
+
+
+def person_of(owner: str) -> str:
+    """The employee id of a key owner (a person's key or one of their kind keys)."""
+    return owner.split(KIND_SEPARATOR, 1)[0]
 NONCE = 12
 
 
@@ -89,7 +106,7 @@ class KeySource(Protocol):
     def key_rows_by_id(self, key_ids: Iterable[str]) -> list[KeyRow]: ...
 
 
-SEALED_KEY_ID = re.compile(rb'"sealed(?:_l|_stats)?":"([0-9a-f]{32}|ledger):')
+SEALED_KEY_ID = re.compile(rb'"sealed(?:_l|_p|_b|_stats)?":"([0-9a-f]{32}|ledger):')
 """The key id of a sealed value, found in stored bytes without decoding them."""
 
 
@@ -154,6 +171,9 @@ class Keyring:
     new_rows: list[KeyRow] = field(default_factory=list)
     unopened: set[str] = field(default_factory=set)
     """Employees with a sealed value whose key was not found (erased, or lost)."""
+    erased_ids: set[str] = field(default_factory=set)
+    """Employees known to be erased although their key row was not loaded (a reader that
+    loads keys by the key ids it meets, ``fetch_for``)."""
     configured: MasterKeySource | None = None
     """Where ``master`` came from, to name it when a key is needed and none is set."""
     _open: dict[str, AESGCM | None] = field(default_factory=dict)
@@ -174,18 +194,22 @@ class Keyring:
         configured = master or getattr(source, "master_key", None)
         if configured is None:
             configured = MasterKeySource.from_environment()
-        wanted = None if employee_ids is None else sorted(set(employee_ids))
+        wanted = None
+        if employee_ids is not None:
+            ids = set(employee_ids)
+            wanted = sorted(ids | {kind_owner(e, k) for e in ids for k in KEY_KINDS})
         rows = source.key_rows(wanted)
         ring = cls({r.key_id: r for r in rows}, configured.load(), source, configured=configured)
         ring.by_employee = {r.employee_id: r.key_id for r in rows if r.employee_id is not None}
         return ring
 
-    def include(self, source: KeySource, employee_ids: Iterable[str]) -> None:
-        """Load the keys of these employees too, those not known yet (a file read in chunks
-        meets its persons chunk by chunk)."""
-        wanted = sorted({e for e in employee_ids if e not in self.by_employee})
-        if not wanted and LEDGER_KEY_ID in self.rows:
+    def load_persons(self, source: KeySource, employee_ids: Iterable[str]) -> None:
+        """Load the keys (of every kind) of these employees too, those not known yet: a
+        file read in chunks meets its persons chunk by chunk."""
+        ids = {e for e in employee_ids if e not in self.by_employee}
+        if not ids and LEDGER_KEY_ID in self.rows:
             return
+        wanted = sorted(ids | {kind_owner(e, k) for e in ids for k in KEY_KINDS})
         for row in source.key_rows(wanted):
             self.rows.setdefault(row.key_id, row)
             if row.employee_id is not None:
@@ -219,9 +243,15 @@ class Keyring:
         at once: a catch-up of one event must not read thousands of keys.
         """
         wanted = {m.decode() for m in SEALED_KEY_ID.findall(states)} - self.rows.keys()
-        for row in source.key_rows_by_id(sorted(wanted)) if wanted else []:
+        self.include(source.key_rows_by_id(sorted(wanted)) if wanted else [])
+
+    def include(self, rows: Iterable[KeyRow]) -> None:
+        """Add key rows looked up later (by key id, or the kind keys of erased persons)."""
+        for row in rows:
             self.rows[row.key_id] = row
             self._open.pop(row.key_id, None)
+            if row.employee_id is not None:
+                self.by_employee[row.employee_id] = row.key_id
 
     def forget(self, employee_id: str) -> None:
         """Drop a person's unwrapped key, so the next use looks it up again.
@@ -229,19 +259,47 @@ class Keyring:
         A long-running reader calls it when it meets the person's erasure: the
         key row is a tombstone by then, and the fields read ``[erased]``.
         """
-        for kid in [k for k, r in self.rows.items() if r.employee_id == employee_id]:
+        for kid in [
+            k for k, r in self.rows.items()
+            if r.employee_id is not None and person_of(r.employee_id) == employee_id
+        ]:  # fmt: skip
             del self.rows[kid]
             self._open.pop(kid, None)
-        self.by_employee.pop(employee_id, None)
-        self._sealing.pop(employee_id, None)
+        for owner in (employee_id, *(kind_owner(employee_id, k) for k in KEY_KINDS)):
+            self.by_employee.pop(owner, None)
+            self._sealing.pop(owner, None)
+        self.erased_ids.add(employee_id)
 
     # ------------------------------------------------------------ writing
     def erased(self, employee_id: str) -> bool:
+        if employee_id in self.erased_ids:
+            return True
         kid = self.by_employee.get(employee_id)
         return kid is not None and self.rows[kid].wrapped is None
 
+    def live(self, owner: str) -> bool:
+        """Does this owner (a person, or ``kind_owner``) have a key that opens?"""
+        kid = self.by_employee.get(owner)
+        return kid is not None and self.rows[kid].wrapped is not None
+
+    def gone_kinds(self, employee_id: str) -> set[str]:
+        """The person's kinds of field (``KEY_KINDS``) that may no longer be shown.
+
+        A kind whose key was destroyed (retention, or an erasure); and, for an
+        erased person, every kind without a key of its own: such values were
+        sealed with the ledger key, before the kind keys existed.
+        """
+        erased = self.erased(employee_id)
+        return {
+            k
+            for k in KEY_KINDS
+            if self.erased(kind_owner(employee_id, k))
+            or (erased and not self.live(kind_owner(employee_id, k)))
+        }
+
     def key_for(self, employee_id: str | None) -> str:
-        """The key id sealing this person's fields (the ledger key for None); made if new."""
+        """The key id of this owner (a person, or ``kind_owner``; the ledger key for None);
+        made if new."""
         if employee_id is None:
             kid = LEDGER_KEY_ID
             if kid in self.rows:
@@ -250,6 +308,12 @@ class Keyring:
             found = self.by_employee.get(employee_id)
             if found is not None:
                 if self.rows[found].wrapped is None:
+                    who, _, kind = employee_id.partition(KIND_SEPARATOR)
+                    if kind:
+                        raise KeyProblem(
+                            f"employee {who}: the {kind} key was destroyed by retention; "
+                            "nothing of that kind can be recorded for them"
+                        )
                     raise KeyProblem(f"employee {employee_id} was erased; their key is destroyed")
                 return found
             kid = secrets.token_hex(16)

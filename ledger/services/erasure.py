@@ -21,7 +21,7 @@ import orjson
 from ledger.domain.errors import LedgerError
 from ledger.domain.person import PersonState
 from ledger.domain.streams import person_stream, stream_uuid
-from ledger.security.keys import Keyring
+from ledger.security.keys import KEY_KINDS, Keyring, kind_owner
 from ledger.security.sealing import shreddable_fields
 from ledger.services.recording import Ledger
 from ledger.storage.store import ConcurrentWrite, Erasure, NewEvent
@@ -101,6 +101,7 @@ def erase(
         "note": None,
         "employee_id": employee_id,
         "reason": reason,
+        "frozen_share": "all",
         TIMESTAMP: at,
     }
     stats_id = str(uuid4())
@@ -135,7 +136,12 @@ def erase(
         ),
     ]
     shred = Erasure(
-        employee_id, stream_uuid(stream), recorded_at.isoformat(), secrets.token_hex(16)
+        employee_id,
+        stream_uuid(stream),
+        recorded_at.isoformat(),
+        secrets.token_hex(16),
+        # and the person's pay and birth-date keys, where they have them
+        tuple((kind_owner(employee_id, k), secrets.token_hex(16)) for k in KEY_KINDS),
     )
     try:
         with ledger.store.unit_of_work() as uow:

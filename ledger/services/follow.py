@@ -28,7 +28,14 @@ from typing import Any
 
 import orjson
 
-from ledger.security.keys import Keyring, MasterKeySource, parse_master_key
+from ledger.security.keys import (
+    KEY_KINDS,
+    Keyring,
+    MasterKeySource,
+    kind_owner,
+    parse_master_key,
+    person_of,
+)
 from ledger.security.sealing import open_event
 from ledger.storage.store import EventStore, open_store
 from ledger.storage.wire import pop_recorded_at
@@ -67,6 +74,7 @@ class LogReader:
         if master is None:
             master = configured.load()
         self._ring = Keyring({}, master, store, configured=configured)
+        self._checked: set[str] = set()
 
     def max_position(self) -> int:
         """How far the ledger is (the position of its last stored event; 0 when empty)."""
@@ -78,6 +86,18 @@ class LogReader:
         if not rows:
             return Page([], after)
         self._ring.fetch_for(self.store, b"".join(state for _, state in rows))
+        # an erased person's birth date, pay, unit and job title read [erased] in every
+        # event, also in those stored before the erasure and sealed with no key of theirs
+        gone = self.store.erased_employees()
+        self._ring.erased_ids |= gone
+        # are an erased person's pay and birth date sealed with keys of their own (then
+        # destroyed with them), or with the ledger key (older events: shown as erased)?
+        new = {person_of(o) for o in gone} - self._checked
+        if new:
+            self._ring.include(
+                self.store.key_rows([kind_owner(e, k) for e in sorted(new) for k in KEY_KINDS])
+            )
+            self._checked |= new
         events = []
         for position, state in rows:
             event = self.export_form(orjson.loads(state), position)

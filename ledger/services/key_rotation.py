@@ -23,9 +23,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ledger.security.keys import (
+    KIND_SEPARATOR,
     LEDGER_KEY_ID,
     KeyProblem,
     KeyRow,
+    person_of,
     unwrap_data_key,
     wrap_data_key,
 )
@@ -39,9 +41,12 @@ class KeyCheck:
     live: int
     erased: int
     persons: int
-    """Live keys of persons (the rest is the ledger key)."""
+    """Persons with a live key."""
     not_opening: tuple[str, ...]
     """Descriptions of the live keys this master key does not open."""
+    person_keys: int = 0
+    """Live keys of persons: their own and their pay and birth-date keys (the rest is
+    the ledger key)."""
 
     @property
     def ok(self) -> bool:
@@ -62,7 +67,8 @@ class Rotation:
 def describe(row: KeyRow) -> str:
     if row.key_id == LEDGER_KEY_ID:
         return "the ledger key"
-    return f"the key of employee {row.employee_id}"
+    who, _, kind = (row.employee_id or "").partition(KIND_SEPARATOR)
+    return f"the {kind} key of employee {who}" if kind else f"the key of employee {who}"
 
 
 def check_keys(
@@ -93,8 +99,13 @@ def check_keys(
             bad.append(f"{describe(row)} (it no longer holds the same data key)")
     return KeyCheck(
         live=len(live),
-        erased=len(rows) - len(live),
-        persons=sum(1 for r in live if r.key_id != LEDGER_KEY_ID),
+        erased=sum(
+            1
+            for r in rows
+            if r.wrapped is None and KIND_SEPARATOR not in (r.employee_id or KIND_SEPARATOR)
+        ),
+        persons=len({person_of(r.employee_id) for r in live if r.employee_id is not None}),
+        person_keys=sum(1 for r in live if r.key_id != LEDGER_KEY_ID),
         not_opening=tuple(bad),
     )
 

@@ -16,7 +16,7 @@ import orjson
 from ledger.domain.catalogue import EVENT_TYPES
 from ledger.domain.person import DeviationState, PersonState
 from ledger.domain.streams import stream_uuid
-from ledger.security.keys import Keyring
+from ledger.security.keys import LEDGER_KEY_ID, Keyring
 from ledger.security.sealing import open_event, open_snapshot, seal_snapshot
 from ledger.services.checking import Line, Lookups, Route, State
 from ledger.storage.port import EventStore
@@ -51,7 +51,9 @@ def load_keyring(
     """The keys of every person the lines touch; writing needs the master key."""
     master = store.master_key.require()
     if empty:
-        return Keyring({}, master, configured=store.master_key)
+        ring = Keyring({}, master, configured=store.master_key)
+        ring.key_for(None)  # the ledger key, so later writes can check the master key
+        return ring
     persons = {
         r.stream.removeprefix("person:") for r in routes.values() if r.stream.startswith("person:")
     }
@@ -60,7 +62,9 @@ def load_keyring(
         and ev["employee_id"] is not None
     )  # fmt: skip
     ring = Keyring.load(store, persons)
-    ring.check_master()
+    ring.check_master()  # before a key is made with it
+    if LEDGER_KEY_ID not in ring.rows:  # a ledger written before it was made up front
+        ring.key_for(None)
     return ring
 
 

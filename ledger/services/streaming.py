@@ -31,7 +31,7 @@ from typing import Any
 from ledger.domain.errors import ImportRefused, Problem
 from ledger.domain.policy import Policy
 from ledger.domain.validation import validate_line
-from ledger.security.keys import Keyring
+from ledger.security.keys import LEDGER_KEY_ID, Keyring
 from ledger.services.checking import BatchChecker, Line, Lookups, route_lines
 from ledger.services.rule_state import due_snapshots, load_states, read_lookups
 from ledger.storage.port import EventStore, UnitOfWork, batched
@@ -78,8 +78,12 @@ def record_file(
         master = store.master_key.require()
         ring = Keyring({}, master, store, configured=store.master_key)
         if not empty:
-            ring.include(store, [])  # the ledger key
-            ring.check_master()
+            ring.load_persons(store, [])  # the ledger key
+            if LEDGER_KEY_ID not in ring.rows:  # an older ledger: check on any live key
+                ring.include([r for r in store.key_rows() if r.wrapped is not None][:1])
+            ring.check_master()  # before a key is made with it
+        if LEDGER_KEY_ID not in ring.rows:  # made up front, so later writes can check the master
+            ring.key_for(None)
         checker = BatchChecker({}, {}, ring, policy, recorded_at)
         for lines in batched(numbered, chunk):
             todo, known = _validated(lines, carried, checker.problems, store, empty)
@@ -159,7 +163,7 @@ def _check_chunk(
     new_streams = {r.stream for r in routes.values()} - checker.states.keys()
     if new_streams:
         if not empty:
-            checker.ring.include(store, _persons(todo, new_streams))
+            checker.ring.load_persons(store, _persons(todo, new_streams))
         states, versions = load_states(store, new_streams, checker.ring, empty=empty)
         checker.states.update(states)
         carried.snapshot_versions.update(versions)

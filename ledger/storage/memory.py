@@ -92,11 +92,11 @@ class MemoryUnitOfWork:
         t.employments.update(self.employments)
         t.keys.update({k.key_id: k for k in self.keys})
         for erasure in self.erasures:
-            kid, employee_id, created_at, erased_at = erasure.tombstone_row()
-            for old in [r for r in t.keys.values() if r.employee_id == employee_id]:
-                created_at = old.created_at  # like ON CONFLICT … DO UPDATE: the row stays
-                del t.keys[old.key_id]
-            t.keys[kid] = KeyRow(kid, employee_id, None, created_at, erased_at)
+            for kid, employee_id, created_at, erased_at in erasure.tombstone_rows():
+                for old in [r for r in t.keys.values() if r.employee_id == employee_id]:
+                    created_at = old.created_at  # like ON CONFLICT … DO UPDATE: the row stays
+                    del t.keys[old.key_id]
+                t.keys[kid] = KeyRow(kid, employee_id, None, created_at, erased_at)
             t.snapshots.pop(erasure.stream_id, None)
 
 

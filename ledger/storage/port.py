@@ -63,7 +63,9 @@ class NewEvent:
 
 @dataclass(frozen=True, slots=True)
 class Erasure:
-    """Destroy a person's data key and drop their snapshots, with the erasure event."""
+    """Destroy a person's data key(s) and drop their snapshots, with the erasure event.
+
+    ``employee_id`` is the owner of the key row (an employee id, or a kind key's owner)."""
 
     employee_id: str
     stream_id: UUID
@@ -72,8 +74,13 @@ class Erasure:
     """A fresh key id for the row that remembers the erasure: sealed values keep
     pointing at the old id, which then names nothing."""
 
-    def tombstone_row(self) -> tuple[str, str, str, str]:
-        return (self.tombstone, self.employee_id, self.erased_at, self.erased_at)
+    also: tuple[tuple[str, str], ...] = ()
+    """More key owners to destroy at once, each with its fresh tombstone id: the
+    person's keys of each kind (``ledger.security.keys.kind_owner``)."""
+
+    def tombstone_rows(self) -> list[tuple[str, str, str, str]]:
+        owners = ((self.employee_id, self.tombstone), *self.also)
+        return [(tomb, owner, self.erased_at, self.erased_at) for owner, tomb in owners]
 
 
 TOMBSTONE_SQL = (

@@ -377,11 +377,11 @@ class PostgresUnitOfWork:
 
     def erase(self, erasure: Erasure) -> None:
         t = self.store._t
-        self.cur.execute(
+        self.cur.executemany(
             sql.SQL(TOMBSTONE_SQL.replace("ledger_person_keys", "{}")).format(
                 t("ledger_person_keys")
             ),
-            erasure.tombstone_row(),
+            erasure.tombstone_rows(),
         )
         self.cur.execute(
             sql.SQL("DELETE FROM {} WHERE originator_id = %s").format(t("stored_snapshots")),

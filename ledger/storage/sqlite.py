@@ -354,7 +354,7 @@ class SQLiteUnitOfWork:
         return list(range(first, self.next_position))
 
     def erase(self, erasure: Erasure) -> None:
-        self.conn.execute(TOMBSTONE_SQL.replace("%s", "?"), erasure.tombstone_row())
+        self.conn.executemany(TOMBSTONE_SQL.replace("%s", "?"), erasure.tombstone_rows())
         self.conn.execute(
             "DELETE FROM stored_snapshots WHERE originator_id = ?", (erasure.stream_id.hex,)
         )

@@ -44,6 +44,66 @@ SICKNESS_SUMS: Final = {
 }
 """The additive parts of the sickness KPIs (rates are computed from them)."""
 
+END_STOCKS: Final = {
+    "headcount": pl.Int64,
+    "employments": pl.Int64,
+    "fte": pl.Float64,
+    "apprentices": pl.Int64,
+    "women": pl.Int64,
+    "men": pl.Int64,
+    "leaders_women": pl.Int64,
+    "leaders_men": pl.Int64,
+    "age_persons": pl.Int64,
+    "age_sum": pl.Float64,
+    "age_under_35": pl.Int64,
+    "age_35_49": pl.Int64,
+    "age_50_60": pl.Int64,
+    "age_over_60": pl.Int64,
+    "permanent_persons": pl.Int64,
+    "fulltime_persons": pl.Int64,
+    "capped_pct_sum": pl.Float64,
+    "salary_sum_women": pl.Float64,
+    "salaries_women": pl.Int64,
+    "salary_sum_men": pl.Float64,
+    "salaries_men": pl.Int64,
+}
+"""Additive parts of the KPIs counted on the period's last day (workforce, pay)."""
+START_STOCKS: Final = {"headcount_start": pl.Int64}
+"""Counted on the period's first day."""
+HMS_COUNTS: Final = {
+    n: pl.Int64
+    for n in (
+        "hms_deviations",
+        "personal_injuries",
+        "hms_violence_threat",
+        "hms_near_miss",
+        "hms_property_damage",
+        "hms_other",
+        "hms_deviations_closed",
+    )
+}
+"""HMS deviations by date; a removed person's share only moves those naming them between
+the `--by gender`/`age_band` groups."""
+FLOWS: Final = {
+    "agreed_workdays": pl.Float64,
+    **SICKNESS_SUMS,
+    "hires": pl.Int64,
+    "terminations": pl.Int64,
+    **HMS_COUNTS,
+}
+"""Summed over the period's days: a period is the sum of its months."""
+OVERLAPS: Final = {
+    "parental_leave_women": pl.Int64,
+    "parental_leave_men": pl.Int64,
+    "parental_weeks_women": pl.Float64,
+    "parental_weeks_men": pl.Float64,
+}
+"""Persons whose leave overlaps the period: not the sum of its months."""
+COMPONENTS: Final = {**END_STOCKS, **START_STOCKS, **FLOWS, **OVERLAPS}
+"""Every additive part (a sum or a count, never a ratio) a KPI is formed from. A person
+adds to each independently of everyone else, so a removed person's share can be kept
+apart and added back before the ratios and means are formed."""
+
 FROZEN_ROW_SCHEMA = make_schema(
     {
         "known_from": pl.Datetime("us", "UTC"),
@@ -52,11 +112,12 @@ FROZEN_ROW_SCHEMA = make_schema(
         "period_start": pl.Date,
         "period_end": pl.Date,
         "group": pl.String,
-        **SICKNESS_SUMS,
+        **COMPONENTS,
     }
 )
-"""An erased person's contribution to the sickness sums of one calendar period and group,
-as a change from what was known before ``known_from`` (so ``--known-at`` stays exact)."""
+"""A removed person's contribution to the KPI components of one calendar period and group,
+as a change from what was known before ``known_from`` (so ``--known-at`` stays exact).
+Rows frozen before every component was (sickness only) read 0 for the others."""
 
 
 # The catalogue's allowed values (ledger.domain.catalogue), in its order.

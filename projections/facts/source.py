@@ -35,11 +35,12 @@ import polars as pl
 
 from ledger.domain.catalogue import FIELD_KINDS, STORED_TYPES, Seal
 from ledger.domain.errors import LedgerError
-from ledger.security.keys import KeyProblem, Keyring, KeyRow
-from ledger.security.sealing import LEDGER, PERSON
+from ledger.security.keys import KeyProblem, Keyring, KeyRow, person_of
+from ledger.security.sealing import ERASED, KIND_SLOTS, LEDGER, PERSON, SLOTS
 from ledger.storage.wire import STAMP_DATA, TIMESTAMP
 from projections.facts.schema import (
     CERTIFICATE,
+    COMPONENTS,
     EMPLOYMENT_EVENT,
     EMPLOYMENT_TYPE,
     FROZEN_ROW_SCHEMA,
@@ -146,6 +147,17 @@ ERASURE_SCHEMA = make_schema(
         "recorded_at": RECORDED_AT,
         "event_id": pl.String,
         "employee_id": pl.String,
+        "frozen_share": pl.String,
+    }
+)
+SHREDDING_SCHEMA = make_schema(
+    {
+        "position": pl.Int64,
+        "recorded_at": RECORDED_AT,
+        "event_id": pl.String,
+        "employee_id": pl.String,
+        "field_kind": pl.String,
+        "frozen_share": pl.String,
     }
 )
 FROZEN_SCHEMA = make_schema(
@@ -169,6 +181,8 @@ class Facts:
     retraction: pl.DataFrame
     erasure: pl.DataFrame
     """Erased persons (``hrledger erase``): their shreddable fields are unreadable."""
+    shredding: pl.DataFrame
+    """Kinds of field whose retention ran out (``hrledger retention --apply``), per person."""
     frozen: pl.DataFrame
     """Erased persons' sickness contributions, kept so past KPIs stay as they were."""
 
@@ -190,6 +204,24 @@ class Facts:
     def map(self, fn: Callable[[str, pl.DataFrame], pl.DataFrame]) -> Facts:
         return Facts(**{name: fn(name, df) for name, df in self.frames().items()})
 
+    def removed(self) -> list[str]:
+        """Persons whose whole KPI share is frozen: the KPIs leave their facts out."""
+        ids = {
+            eid
+            for df in (self.erasure, self.shredding)
+            for eid in df.filter(pl.col("frozen_share") == "all")["employee_id"].to_list()
+        }
+        return sorted(ids)
+
+    def without(self, employee_ids: Sequence[str]) -> Facts:
+        """These persons' employments, sick days and leaves left out (the KPIs' view)."""
+        if not employee_ids:
+            return self
+        gone = pl.col("employee_id").is_in(pl.Series(employee_ids, dtype=pl.String).implode())
+        return self.map(
+            lambda name, df: df.filter(~gone) if name in ("employment", "sick", "leave") else df
+        )
+
 
 SCHEMAS: dict[str, pl.Schema] = {
     "employment": EMPLOYMENT_SCHEMA,
@@ -198,6 +230,7 @@ SCHEMAS: dict[str, pl.Schema] = {
     "hms": HMS_SCHEMA,
     "retraction": RETRACTION_SCHEMA,
     "erasure": ERASURE_SCHEMA,
+    "shredding": SHREDDING_SCHEMA,
     "frozen": FROZEN_SCHEMA,
 }
 
@@ -236,6 +269,7 @@ _FRAMES: dict[str, _FactFrame] = {
     "hms": _FactFrame(tuple(HMS_EVENT.categories), HMS_SCHEMA),
     "retraction": _FactFrame(("retracted",), RETRACTION_SCHEMA),
     "erasure": _FactFrame(("erased",), ERASURE_SCHEMA),
+    "shredding": _FactFrame(("shredded",), SHREDDING_SCHEMA),
 }
 """The fact frames made from stored fields; ``frozen`` is opened from ``sealed_stats``."""
 
@@ -270,7 +304,7 @@ def _state_dtype() -> pl.Struct:
             name = _stored_name(column)
             if column not in _HEAD and name not in fields:
                 fields[name] = STORED_DTYPE[FIELD_KINDS[name]]
-    for slot in (PERSON, LEDGER, "sealed_stats"):
+    for slot in (*SLOTS, "sealed_stats"):
         fields[slot] = pl.String()
     return pl.Struct(fields)
 
@@ -279,14 +313,16 @@ STATE_DTYPE = _state_dtype()
 STATE_SCHEMA = pl.Schema({f.name: f.dtype for f in STATE_DTYPE.fields})
 
 
-def _sealed_columns(seal: Seal) -> list[str]:
-    sealed = {f.name for t in STORED_TYPES.values() for f in t.stored_fields if f.sealed == seal}
+def _sealed_columns(*seals: Seal) -> list[str]:
+    sealed = {f.name for t in STORED_TYPES.values() for f in t.stored_fields if f.sealed in seals}
     return sorted(sealed & set(STATE_SCHEMA))
 
 
 SEALED_COLUMNS: dict[str, list[str]] = {
     PERSON: _sealed_columns("person"),
-    LEDGER: _sealed_columns("ledger"),
+    # before the kind keys, pay and birth date were sealed together with the ledger key
+    LEDGER: _sealed_columns("ledger", *KIND_SLOTS),  # type: ignore[arg-type]
+    **{slot: _sealed_columns(kind) for kind, slot in KIND_SLOTS.items()},  # type: ignore[arg-type]
 }
 SEALED_DTYPE = {
     slot: pl.Struct({n: STATE_SCHEMA[n] for n in names}) for slot, names in SEALED_COLUMNS.items()
@@ -365,7 +401,7 @@ def unseal(d: pl.DataFrame, ring: Keyring | None) -> pl.DataFrame:
     JSON of all rows is parsed at once by polars' NDJSON reader. The only
     work per value outside polars is the AES itself.
     """
-    for slot in (PERSON, LEDGER):
+    for slot in SLOTS:
         tokens = d[slot]
         mask = tokens.is_not_null()
         if not mask.any():
@@ -425,11 +461,8 @@ def frozen_frame(rows: list[dict[str, object]]) -> pl.DataFrame:
         _date("period_start"),
         _date("period_end"),
         "group",
-        *(
-            pl.col(n).cast(t)
-            for n, t in FROZEN_ROW_SCHEMA.items()
-            if n.startswith(("lost", "sick", "long"))
-        ),
+        # rows frozen when only the sickness sums were frozen read 0 for the other parts
+        *(pl.col(n).cast(t).fill_null(0) for n, t in FROZEN_ROW_SCHEMA.items() if n in COMPONENTS),
     )
 
 
@@ -517,37 +550,81 @@ def read_facts(
                 break
         parts.extend(f.result() for f in pending)
     if ring.unopened:
-        lost = ring.unopened - store.erased_employees()
+        lost = ring.unopened - {person_of(o) for o in store.erased_employees()}
         if lost:
             raise KeyProblem(
                 f"sealed fields of {', '.join(sorted(lost)[:5])} cannot be opened: their key "
                 "is missing from ledger_person_keys but they were never erased. Restore that "
                 "table from a backup (docs/operations.md); nothing was read"
             )
-    return forget_erased(concat(parts)), last
+    facts = concat(parts)
+    return forget_delta(facts, facts)[0], last
 
 
-def forget_erased(facts: Facts) -> Facts:
-    """Drop what pages decoded before an erasure (in the same read) still show in plain form.
+def forget_delta(facts: Facts, delta: Facts) -> tuple[Facts, set[str]]:
+    """``facts`` after the erasures and shreddings in ``delta``, and the tables changed.
 
-    A long read can open a person's sick days on one page while `hrledger
-    erase` commits before a later page: without this, they would count
-    beside their frozen share, and land in a stored projection.
+    Also on a fresh read: a long read can open a person's sick days on one page
+    while `hrledger erase` commits before a later page; without this, they
+    would count beside their frozen share, and land in a stored projection.
     """
-    if facts.erasure.height == 0:
-        return facts
-    return forget(facts, facts.erasure["employee_id"].unique().to_list())[0]
+    changed: set[str] = set()
+    if delta.erasure.height:
+        facts, changed = forget(facts, delta.erasure["employee_id"].unique().to_list())
+    if delta.shredding.height:
+        facts, more = forget_kinds(facts, delta.shredding)
+        changed |= more
+    return facts, changed
+
+
+def forget_kinds(facts: Facts, shredding: pl.DataFrame) -> tuple[Facts, set[str]]:
+    """The facts without the kinds of field retention shredded (``shredding`` rows).
+
+    health: sick days and welfare reasons; free_text: reasons of retractions of
+    the person's events; pay: salaries; birth_date: birth dates. The KPIs leave
+    the person out anyway (their frozen share counts instead).
+    """
+    changed: set[str] = set()
+    frames = facts.frames()
+
+    def who(kind: str) -> pl.Expr:
+        ids = shredding.filter(pl.col("field_kind") == kind)["employee_id"].unique()
+        return pl.col("employee_id").is_in(ids.implode())
+
+    def null(frame: str, column: str, rows: pl.Expr) -> None:
+        df = frames[frame]
+        if df.select((rows & pl.col(column).is_not_null()).any()).item():
+            frames[frame] = df.with_columns(
+                pl.when(rows).then(None).otherwise(pl.col(column)).alias(column)
+            )
+            changed.add(frame)
+
+    if facts.sick.select(who("health").any()).item():
+        frames["sick"] = facts.sick.filter(~who("health"))
+        changed.add("sick")
+    null("leave", "welfare_reason", who("health"))
+    null("employment", "annual_salary", who("pay"))
+    null("employment", "birth_date", who("birth_date"))
+    own = pl.concat(
+        [
+            df.filter(who("free_text"))["event_id"]
+            for df in (facts.employment, facts.sick, facts.leave)
+        ]
+    )
+    null("retraction", "reason", pl.col("target_event_id").is_in(own.implode()))
+    return Facts(**frames), changed
 
 
 def forget(facts: Facts, employee_ids: Sequence[str]) -> tuple[Facts, set[str]]:
     """The facts as a rebuild after these persons' erasure reads them, and the tables changed.
 
-    Exactly what their destroyed key sealed (``ledger.security.sealing``)
-    leaves: their sick days (no date is left), the welfare reasons of their
-    leaves, and the reasons of retractions in their stream (retractions of
-    their employment, sick-day and leave events). Birth dates and pay are
-    sealed with the ledger key and stay; the frozen share arrives with the
-    erasure's own events.
+    What their destroyed key sealed (``ledger.security.sealing``) leaves: their
+    sick days (no date is left) and the reasons of retractions in their stream.
+    What would still single them out leaves too, although the ledger key could
+    open it: their leaves go, and their employments stay (a roster of a past
+    day still lists them) without birth date and pay, with unit and job title
+    masked (``ERASED``). The KPIs leave them out altogether and count them only
+    through the frozen share, which arrives with the erasure's own events.
     """
     gone = pl.Series(employee_ids, dtype=pl.String).implode()
     changed: set[str] = set()
@@ -560,12 +637,34 @@ def forget(facts: Facts, employee_ids: Sequence[str]) -> tuple[Facts, set[str]]:
         sick = sick.filter(~mine)
         changed.add("sick")
     leave = facts.leave
-    reason = pl.col("welfare_reason")
-    if leave.select((mine & reason.is_not_null()).any()).item():
-        leave = leave.with_columns(
-            pl.when(mine).then(None).otherwise(reason).alias("welfare_reason")
-        )
+    if leave.select(mine.any()).item():
+        leave = leave.filter(~mine)
         changed.add("leave")
+    employment = facts.employment
+    identifying = pl.any_horizontal(
+        pl.col("birth_date").is_not_null(),
+        pl.col("annual_salary").is_not_null(),
+        pl.col("unit").is_not_null() & (pl.col("unit") != ERASED),
+        pl.col("job_title").is_not_null() & (pl.col("job_title") != ERASED),
+    )
+    if employment.select((mine & identifying).any()).item():
+        employment = employment.with_columns(
+            pl.when(mine).then(None).otherwise(pl.col("birth_date")).alias("birth_date"),
+            pl.when(mine).then(None).otherwise(pl.col("annual_salary")).alias("annual_salary"),
+            *(
+                pl.when(mine & pl.col(c).is_not_null()).then(pl.lit(ERASED))
+                .otherwise(pl.col(c)).alias(c)
+                for c in ("unit", "job_title")
+            ),
+        )  # fmt: skip
+        changed.add("employment")
+    hms = facts.hms
+    if hms.select(mine.any()).item():
+        # the deviation stays (the register of injuries), no longer linked to the person
+        hms = hms.with_columns(
+            pl.when(mine).then(None).otherwise(pl.col("employee_id")).alias("employee_id")
+        )
+        changed.add("hms")
     retraction = facts.retraction
     theirs = pl.col("target_event_id").is_in(own_ids)
     if retraction.select((theirs & pl.col("reason").is_not_null()).any()).item():
@@ -573,7 +672,16 @@ def forget(facts: Facts, employee_ids: Sequence[str]) -> tuple[Facts, set[str]]:
             pl.when(theirs).then(None).otherwise(pl.col("reason")).alias("reason")
         )
         changed.add("retraction")
-    out = Facts(**{**facts.frames(), "sick": sick, "leave": leave, "retraction": retraction})
+    out = Facts(
+        **{
+            **facts.frames(),
+            "employment": employment,
+            "sick": sick,
+            "leave": leave,
+            "hms": hms,
+            "retraction": retraction,
+        }
+    )
     return out, changed
 
 
@@ -607,9 +715,14 @@ def effective(facts: Facts, known_at: datetime | None = None) -> Facts:
     if known_at is not None:
         ts = _utc(known_at)
         # a frozen contribution counts from when its underlying facts were known
+        # a frozen contribution counts from when its underlying facts were known; an
+        # erasure or a shredding is not a fact of the past but of what can be read now:
+        # it always applies
         facts = facts.map(
-            lambda name, df: df.filter(
-                pl.col("known_from" if name == "frozen" else "recorded_at") <= ts
+            lambda name, df: (
+                df
+                if name in ("erasure", "shredding")
+                else df.filter(pl.col("known_from" if name == "frozen" else "recorded_at") <= ts)
             )
         )
     r = facts.retraction

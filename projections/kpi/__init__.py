@@ -1,8 +1,10 @@
 """KPI series: one row per period (and `--by` group), columns as docs/kpis.md.
 
 Each family module is a pure function ``KpiContext -> frame keyed by
-(period, _g)``; ``kpi_series`` joins them onto the periods, fills counts with
-0 and computes ratios from sums (never averages of percentages).
+(period, _g)`` of additive parts (sums and counts); ``kpi_series`` joins them
+onto the periods, adds the frozen share of persons whose facts left the read
+side (``erased_share``), and only then forms ratios and means from the sums
+(``ratios``; never averages of percentages).
 """
 
 from __future__ import annotations
@@ -11,19 +13,27 @@ from datetime import date
 
 import polars as pl
 
-from projections.facts.schema import kpi_schema
+from projections.facts.schema import COMPONENTS, kpi_schema
 from projections.facts.source import Facts
 from projections.kpi.context import KEYS, KpiContext, build_context
+from projections.kpi.erased_share import add_frozen
 from projections.kpi.flows import flows
 from projections.kpi.hms import hms
 from projections.kpi.parental import parental
 from projections.kpi.pay import pay
-from projections.kpi.sickness import agreed_and_lost, duration_bands, rates
+from projections.kpi.ratios import finish
+from projections.kpi.sickness import agreed_and_lost, duration_bands
 from projections.kpi.workforce import workforce
 from projections.periods import BY_CHOICES, EVERY_CHOICES, Every
 from projections.targets import Targets, load_targets
 
-__all__ = ["KpiContext", "build_context", "kpi_from_context", "kpi_series"]
+__all__ = [
+    "KpiContext",
+    "build_context",
+    "kpi_components",
+    "kpi_from_context",
+    "kpi_series",
+]
 
 
 def kpi_series(
@@ -40,20 +50,29 @@ def kpi_series(
         raise ValueError(f"--by {by!r}: choose one of {', '.join(BY_CHOICES)}")
     if every not in EVERY_CHOICES:
         raise ValueError(f"--every {every!r}: choose {', '.join(EVERY_CHOICES)}")
+    gone = facts.removed()
+    if gone:  # removed persons count only through their frozen share
+        facts = facts.without(gone)
+        if intervals is not None:
+            intervals = intervals.filter(~pl.col("employee_id").is_in(gone))
     ctx = build_context(facts, start, end, every, by, intervals)
     return kpi_from_context(ctx, targets or load_targets())
 
 
-def kpi_from_context(ctx: KpiContext, targets: Targets) -> pl.DataFrame:
-    schema = kpi_schema(ctx.by)
+def kpi_components(ctx: KpiContext) -> pl.DataFrame:
+    """Every additive part (``schema.COMPONENTS``) per period and group, 0 where none.
+
+    Without any frozen share: what the facts in ``ctx`` alone contribute (the
+    erasure freezes a person's share by calling this on their facts alone).
+    """
     parts = [
-        rates(agreed_and_lost(ctx)),
+        agreed_and_lost(ctx),
         duration_bands(ctx),
         workforce(ctx),
         pay(ctx),
         flows(ctx),
-        hms(ctx),
         parental(ctx),
+        hms(ctx),
     ]
     parts = [p.with_columns(pl.col("_g").cast(pl.String)) for p in parts]
     if ctx.by is None:
@@ -63,6 +82,13 @@ def kpi_from_context(ctx: KpiContext, targets: Targets) -> pl.DataFrame:
     out = keys
     for p in parts:
         out = out.join(p, on=KEYS, how="left", nulls_equal=True)
+    return out.select(*KEYS, *(pl.col(n).fill_null(0).cast(t) for n, t in COMPONENTS.items()))
+
+
+def kpi_from_context(ctx: KpiContext, targets: Targets) -> pl.DataFrame:
+    schema = kpi_schema(ctx.by)
+    components = add_frozen(ctx, kpi_components(ctx))
+    out = finish(components)
     out = out.join(ctx.per, on="period", how="left")
     counts = [n for n, t in schema.items() if t == pl.Int64]
     sums = ["fte", "agreed_workdays", "lost_workdays", "lost_workdays_self", "lost_workdays_doctor"]

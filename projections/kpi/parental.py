@@ -44,6 +44,6 @@ def parental(ctx: KpiContext) -> pl.DataFrame:
     return people.group_by(KEYS).agg(
         f.sum().cast(pl.Int64).alias("parental_leave_women"),
         m.sum().cast(pl.Int64).alias("parental_leave_men"),
-        pl.col("_weeks").filter(f).mean().alias("parental_leave_avg_weeks_women"),
-        pl.col("_weeks").filter(m).mean().alias("parental_leave_avg_weeks_men"),
+        pl.col("_weeks").filter(f).sum().cast(pl.Float64).alias("parental_weeks_women"),
+        pl.col("_weeks").filter(m).sum().cast(pl.Float64).alias("parental_weeks_men"),
     )

@@ -14,18 +14,14 @@ from projections.kpi.workforce import snapshot
 
 
 def pay(ctx: KpiContext) -> pl.DataFrame:
+    """Sums and counts of salaries by gender (the means: ``projections.kpi.ratios``)."""
     snap = snapshot(ctx).filter(pl.col("employment_type") != "apprentice").with_columns(ctx.group())
     sal = pl.col("annual_salary")
-    return (
-        snap.group_by(KEYS)
-        .agg(
-            sal.filter(pl.col("gender") == "F").mean().alias("avg_salary_women"),
-            sal.filter(pl.col("gender") == "M").mean().alias("avg_salary_men"),
-        )
-        .with_columns(
-            pl.when(pl.col("avg_salary_men") > 0)
-            .then(100.0 * pl.col("avg_salary_women") / pl.col("avg_salary_men"))
-            .otherwise(None)
-            .alias("women_pay_pct_of_men")
-        )
+    female = pl.col("gender") == "F"
+    male = pl.col("gender") == "M"
+    return snap.group_by(KEYS).agg(
+        sal.filter(female).sum().cast(pl.Float64).alias("salary_sum_women"),
+        sal.filter(female).count().cast(pl.Int64).alias("salaries_women"),
+        sal.filter(male).sum().cast(pl.Float64).alias("salary_sum_men"),
+        sal.filter(male).count().cast(pl.Int64).alias("salaries_men"),
     )

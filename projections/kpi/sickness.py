@@ -18,7 +18,6 @@ from datetime import date, timedelta
 
 import polars as pl
 
-from projections.facts.schema import LOST_COLUMNS, OCCURRENCE_COLUMNS
 from projections.facts.timeline import (
     attach_state,
     leave_days,
@@ -26,7 +25,6 @@ from projections.facts.timeline import (
     workdays_between,
 )
 from projections.kpi.context import KEYS, KpiContext
-from projections.kpi.erased_share import add_frozen
 
 GROUP_STATE = ["position_pct", "sector", "unit", "gender", "birth_date"]
 
@@ -92,7 +90,7 @@ def agreed_and_lost(ctx: KpiContext) -> pl.DataFrame:
         "lost_workdays_self",
         "lost_workdays_doctor",
     )
-    return add_frozen(ctx, out, LOST_COLUMNS)
+    return out
 
 
 def rates(df: pl.DataFrame) -> pl.DataFrame:
@@ -156,5 +154,4 @@ def duration_bands(ctx: KpiContext) -> pl.DataFrame:
         .cast(pl.Int64)
         .alias("long_term_occurrences")
     )
-    counted = occ.group_by(KEYS).agg(aggs)
-    return add_frozen(ctx, counted, OCCURRENCE_COLUMNS)
+    return occ.group_by(KEYS).agg(aggs)

@@ -9,6 +9,10 @@
 - apprentices: persons with an active apprentice employment
 - women / men, leaders_women / leaders_men: persons
 - mean_age and age band counts: persons, age on the period's last day
+
+Returned as additive parts (``schema.END_STOCKS``: counts and sums); the means
+and shares are formed in ``projections.kpi.ratios`` after a removed person's
+frozen share is added.
 """
 
 from __future__ import annotations
@@ -46,7 +50,8 @@ def workforce(ctx: KpiContext) -> pl.DataFrame:
     )
     people = snap.group_by([*KEYS, "employee_id"]).agg(pl.col("_age").first())
     ages = people.group_by(KEYS).agg(
-        pl.col("_age").mean().cast(pl.Float64).alias("mean_age"),
+        pl.col("_age").count().cast(pl.Int64).alias("age_persons"),
+        pl.col("_age").sum().cast(pl.Float64).alias("age_sum"),
         (pl.col("_age") < 35).sum().cast(pl.Int64).alias("age_under_35"),
         pl.col("_age").is_between(35, 49).sum().cast(pl.Int64).alias("age_35_49"),
         pl.col("_age").is_between(50, 60).sum().cast(pl.Int64).alias("age_50_60"),
@@ -60,12 +65,7 @@ def workforce(ctx: KpiContext) -> pl.DataFrame:
         .agg(
             pl.len().cast(pl.Int64).alias("permanent_persons"),
             (pl.col("_sum") >= 100.0).sum().cast(pl.Int64).alias("fulltime_persons"),
-            pl.col("_sum").clip(upper_bound=100.0).mean().alias("avg_position_pct"),
-        )
-        .with_columns(
-            (100.0 * pl.col("fulltime_persons") / pl.col("permanent_persons")).alias(
-                "fulltime_share_pct"
-            )
+            pl.col("_sum").clip(upper_bound=100.0).sum().alias("capped_pct_sum"),
         )
     )
     start = (

@@ -119,6 +119,10 @@ def _counts(table: str, df: pl.DataFrame, group: pl.Expr, unit: str) -> pl.DataF
     )
 
 
+def _mean(total: str, count: str) -> pl.Expr:
+    return pl.when(pl.col(count) > 0).then(pl.col(total) / pl.col(count)).otherwise(None)
+
+
 def equality_report(
     facts: Facts,
     year: int,
@@ -161,8 +165,8 @@ def equality_report(
             pl.lit("all").alias("group"),
             pl.col("parental_leave_women").alias("n_women"),
             pl.col("parental_leave_men").alias("n_men"),
-            pl.col("parental_leave_avg_weeks_women").alias("women"),
-            pl.col("parental_leave_avg_weeks_men").alias("men"),
+            _mean("parental_weeks_women", "parental_leave_women").alias("women"),
+            _mean("parental_weeks_men", "parental_leave_men").alias("men"),
             pl.lit(None, dtype=pl.Float64).alias("total"),
             pl.lit(None, dtype=pl.Float64).alias("women_pct"),
         )

@@ -1,11 +1,12 @@
 """What the retention policy says is due: per person and kind of field (a dry run).
 
 Why on the read side: the facts already know every employment's last day
-(retractions applied, erased persons included: their pay and birth date are
-kept after an erasure) and which sick days and welfare reasons are still
-readable. The periods are policy data (``ledger.domain.policy``,
-``retention``); this module only dates them. Carrying them out is not here:
-that needs new events and keys (docs/privacy.md, retention).
+(retractions applied) and which sick days, welfare reasons, salaries and
+birth dates are still readable (an erasure or an earlier `--apply` took
+theirs away). The periods are policy data (``ledger.domain.policy``,
+``retention``); this module only dates them. Carrying them out (`--apply`) is
+``projections.facts.frozen.apply_retention``: a kind already shredded is not
+listed again.
 """
 
 from __future__ import annotations
@@ -97,12 +98,13 @@ def retention_due(
         .sort("employee_id")
     )
     erased = set(facts.erasure["employee_id"].to_list())
+    done = set(facts.shredding.select("employee_id", "field_kind").iter_rows())
     items = _items(facts, erased)
     rows = []
     for eid, last in ended.select("employee_id", "employment_ended").iter_rows():
         for kind, rule in rules.items():
             when = due_on(last, rule)
-            if when > on:
+            if when > on or (eid, kind) in done:
                 continue
             if kind == "free_text":
                 if eid in erased:

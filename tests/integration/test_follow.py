@@ -90,7 +90,9 @@ def test_an_erased_persons_fields_read_erased_and_the_others_stay_open(story: st
 
     assert (events["s1"]["effective_date"], events["s1"]["certificate"]) == ("[erased]",) * 2
     assert events["h1"]["note"] == "[erased]"
-    assert events["h1"]["birth_date"] == "1980-05-05"  # retained (pay records), not shredded
+    # her pay and birth-date keys went with the erasure; unit and job title are masked
+    assert events["h1"]["birth_date"] == events["h1"]["annual_salary"] == "[erased]"
+    assert events["h1"]["unit"] == events["h1"]["position"] == "[erased]"
     assert events["s3"]["effective_date"] == "2022-02-07"
     types = [e["type"] for e in events.values()]
     assert types.count("erased") == 1 and "statistics_frozen" not in types

@@ -27,9 +27,10 @@ def test_every_stored_type_keeps_its_topic() -> None:
         "terminated": "ledger.domain_events:Terminated",
         "retracted": "ledger.domain_events:Retracted",
         "erased": "ledger.domain_events:Erased",
+        "shredded": "ledger.domain_events:Shredded",
         "statistics_frozen": "ledger.domain_events:StatisticsFrozen",
     }
-    assert list(EVENT_TYPES) == list(STORED_TYPES)[:10], "erased and frozen are stored only"
+    assert list(EVENT_TYPES) == list(STORED_TYPES)[:10], "erased, shredded, frozen: stored only"
 
 
 def test_a_class_has_the_fields_of_its_type_with_optional_ones_nullable() -> None:

@@ -518,7 +518,7 @@ def facts_with_sick(
         ],
         schema=f.sick.schema,
     )
-    return Facts(f.employment, sick, f.leave, f.hms, retraction, f.erasure, f.frozen)
+    return Facts(**{**f.frames(), "sick": sick, "retraction": retraction})
 
 
 def test_revision_events_and_batches() -> None:

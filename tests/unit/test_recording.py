@@ -188,4 +188,5 @@ def test_nothing_more_is_recorded_for_an_erased_person() -> None:
             "employee_id",
         )
     ]
-    assert ledger.store.erased_employees() == {"E1"}
+    # her own key and her pay and birth-date keys (owners E1␟pay, E1␟birth_date)
+    assert ledger.store.erased_employees() == {"E1", "E1\x1fpay", "E1\x1fbirth_date"}

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from ledger.security.keys import LEDGER_KEY_ID, KeyProblem, Keyring, KeyRow
+from ledger.security.keys import KeyProblem, Keyring, KeyRow
 from ledger.security.sealing import ERASED, LEDGER, PERSON, open_event, seal_event
 from tests.builders import hired, leave, sick
 
@@ -47,13 +47,18 @@ def test_a_sick_day_keeps_only_its_person_in_clear() -> None:
     assert opened["note"] == "migrene"
 
 
-def test_birth_date_and_pay_are_sealed_with_the_ledger_key() -> None:
+def test_birth_date_and_pay_are_sealed_each_with_the_persons_key_of_that_kind() -> None:
     table = KeyTable()
 
     stored = _stored(hired(), table)
 
-    assert "birth_date" not in stored and "annual_salary" not in stored
-    assert stored[LEDGER].startswith(f"{LEDGER_KEY_ID}:")
+    assert "birth_date" not in stored and "annual_salary" not in stored and LEDGER not in stored
+    owners = {r.key_id: r.employee_id for r in table.rows.values()}
+    assert owners[stored["sealed_p"].split(":")[0]] == "E1\x1fpay"
+    assert owners[stored["sealed_b"].split(":")[0]] == "E1\x1fbirth_date"
+    opened = dict(stored)
+    assert open_event(opened, Keyring.load(table))
+    assert (opened["birth_date"], opened["annual_salary"]) == ("1980-05-05", 550_000)
     assert stored["gender"] == "F" and stored["unit"] == "Utsira skule"  # KPI fields stay clear
 
 
