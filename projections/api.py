@@ -301,13 +301,9 @@ class Projection:
         employee_id: str | None = None,
     ) -> pl.DataFrame:
         """Person-level sick days (health data, GDPR art. 9: for the HR role only)."""
-        s = self._effective(known_at).facts.sick
-        if start is not None:
-            s = s.filter(pl.col("date") >= start)
-        if end is not None:
-            s = s.filter(pl.col("date") <= end)
-        if employee_id is not None:
-            s = s.filter(pl.col("employee_id") == employee_id)
+        s = _overlapping(
+            self._effective(known_at).facts.sick, "date", "date", start, end, employee_id
+        )
         if s.height:
             cal = workday_calendar(s["date"].min(), s["date"].max())  # type: ignore[arg-type]
             s = s.join(cal.select("date", "workday"), on="date", how="left")
@@ -331,13 +327,10 @@ class Projection:
 
         The welfare reason stays out: it is personal and no KPI needs it.
         """
-        lv = self._effective(known_at).facts.leave
-        if start is not None:
-            lv = lv.filter(pl.col("end_date") >= start)
-        if end is not None:
-            lv = lv.filter(pl.col("start_date") <= end)
-        if employee_id is not None:
-            lv = lv.filter(pl.col("employee_id") == employee_id)
+        lv = _overlapping(
+            self._effective(known_at).facts.leave, "start_date", "end_date", start, end,
+            employee_id,
+        )  # fmt: skip
         return (
             lv.with_columns(pl.col("kind").cast(pl.String))
             .select(LEAVE_EXPORT_SCHEMA.names())
@@ -391,6 +384,24 @@ class Projection:
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
+
+
+def _overlapping(
+    df: pl.DataFrame,
+    first: str,
+    last: str,
+    start: date | None,
+    end: date | None,
+    employee_id: str | None,
+) -> pl.DataFrame:
+    """Rows whose [first, last] overlaps [start, end] (open where None), of one person if given."""
+    if start is not None:
+        df = df.filter(pl.col(last) >= start)
+    if end is not None:
+        df = df.filter(pl.col(first) <= end)
+    if employee_id is not None:
+        df = df.filter(pl.col("employee_id") == employee_id)
+    return df
 
 
 def open_projection(

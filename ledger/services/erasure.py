@@ -104,18 +104,7 @@ def erase(
         "frozen_share": "all",
         TIMESTAMP: at,
     }
-    stats_id = str(uuid4())
-    frozen = {
-        "type": "statistics_frozen",
-        "event_id": stats_id,
-        "recorded_by": recorded_by,
-        "note": None,
-        TIMESTAMP: at,
-        # no employee id: the rows are the person's share of published sums, nothing more
-        "sealed_stats": ring.seal(ring.key_for(None), {"rows": frozen_rows}, stats_id),
-    }
     stream = person_stream(employee_id)
-    stats_stream = f"statistics:{stats_id}"
     topics = event_topics()
     events = [
         NewEvent(
@@ -126,14 +115,7 @@ def erase(
             erased_id,
             stream,
         ),
-        NewEvent(
-            stream_uuid(stats_stream),
-            1,
-            topics["statistics_frozen"],
-            orjson.dumps(frozen),
-            stats_id,
-            stats_stream,
-        ),
+        frozen_statistics_event(ring, frozen_rows, at, recorded_by),
     ]
     shred = Erasure(
         employee_id,
@@ -165,3 +147,27 @@ def erase(
         len(frozen_rows),
         warning,
     )
+
+
+def frozen_statistics_event(
+    ring: Keyring, rows: list[dict[str, Any]], at: dict[str, str], recorded_by: str | None
+) -> NewEvent:
+    """A ``statistics_frozen`` event in its own stream: a person's share of published sums.
+
+    Sealed with the ledger key and without an employee id, so that it outlives the
+    person's keys (erasure and retention both record one before they destroy keys).
+    """
+    stats_id = str(uuid4())
+    frozen = {
+        "type": "statistics_frozen",
+        "event_id": stats_id,
+        "recorded_by": recorded_by,
+        "note": None,
+        TIMESTAMP: at,
+        "sealed_stats": ring.seal(ring.key_for(None), {"rows": rows}, stats_id),
+    }
+    stream = f"statistics:{stats_id}"
+    return NewEvent(
+        stream_uuid(stream), 1, event_topics()["statistics_frozen"], orjson.dumps(frozen),
+        stats_id, stream,
+    )  # fmt: skip

@@ -23,6 +23,7 @@ import orjson
 from ledger.domain.errors import LedgerError
 from ledger.domain.streams import person_stream, stream_uuid
 from ledger.security.keys import Keyring, kind_owner
+from ledger.services.erasure import frozen_statistics_event
 from ledger.services.recording import Ledger
 from ledger.storage.store import ConcurrentWrite, Erasure, NewEvent
 from ledger.storage.wire import TIMESTAMP, event_topics, stamp
@@ -107,20 +108,7 @@ def shred(
                      event_id, stream)
         )  # fmt: skip
     if frozen_rows is not None:
-        stats_id = str(uuid4())
-        frozen = {
-            "type": "statistics_frozen",
-            "event_id": stats_id,
-            "recorded_by": recorded_by,
-            "note": None,
-            TIMESTAMP: at,
-            "sealed_stats": ring.seal(ring.key_for(None), {"rows": frozen_rows}, stats_id),
-        }
-        stats_stream = f"statistics:{stats_id}"
-        events.append(
-            NewEvent(stream_uuid(stats_stream), 1, topics["statistics_frozen"],
-                     orjson.dumps(frozen), stats_id, stats_stream)
-        )  # fmt: skip
+        events.append(frozen_statistics_event(ring, frozen_rows, at, recorded_by))
     owners = list(dict.fromkeys(owner_of(employee_id, k) for k in kinds))
     destroy = Erasure(
         owners[0],
