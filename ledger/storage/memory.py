@@ -118,6 +118,12 @@ class MemoryStore:
     def read_rows(self, after: int, limit: int) -> list[tuple[int, bytes]]:
         return [(p, s) for p, _o, _v, _t, s in self._t.events[after : after + limit]]
 
+    def read_page(self, after: int, limit: int) -> tuple[int, bytes] | None:
+        rows = self.read_rows(after, limit)
+        if not rows:
+            return after, b""
+        return rows[-1][0], b"\n".join(bytes(s) for _, s in rows)
+
     def read_full_rows(self, after: int, limit: int) -> list[tuple[int, str, int, str, bytes]]:
         return [(p, o.hex, v, t, s) for p, o, v, t, s in self._t.events[after : after + limit]]
 

@@ -125,6 +125,19 @@ class EventStore(Protocol):
 
     def max_position(self) -> int: ...
     def read_rows(self, after: int, limit: int) -> list[tuple[int, bytes]]: ...
+    def read_page(self, after: int, limit: int) -> tuple[int, bytes] | None:
+        """The states of positions ``after + 1 … last`` (at most ``limit``) as one blob,
+        joined by newlines, with ``last``; ``(after, b"")`` past the end.
+
+        Why: a rebuild reads millions of rows. As one blob a page costs the
+        database one step with the GIL released and Python no object per row,
+        so the decoding thread runs beside the reading one. None when the page
+        cannot be one blob (a gap in the positions): read it with ``read_rows``.
+        A state holding a raw newline (never written by the ledger) makes the
+        blob split wrongly; the reader notices by the count and reads rows.
+        """
+        ...
+
     def read_full_rows(self, after: int, limit: int) -> list[tuple[int, str, int, str, bytes]]: ...
     def read_chain(self, after: int, limit: int) -> list[tuple[int, bytes]]: ...
     def existing_event_ids(self, ids: Sequence[str]) -> set[str]: ...

@@ -189,6 +189,23 @@ class PostgresStore:
         )
         return [(n, bytes(s)) for n, s in cur.fetchall()]
 
+    def read_page(self, after: int, limit: int) -> tuple[int, bytes] | None:
+        row = self.conn.execute(
+            sql.SQL(
+                "SELECT min(notification_id), max(notification_id), count(*), "
+                "string_agg(state, '\\x0a'::bytea ORDER BY notification_id) FROM {} "
+                "WHERE notification_id > %s AND notification_id <= %s"
+            ).format(self._t("stored_events")),
+            (after, after + limit),
+        ).fetchone()
+        assert row is not None
+        lo, hi, n, blob = row
+        if not n:
+            return (after, b"") if after >= self.max_position() else None
+        if lo != after + 1 or hi - lo + 1 != n:
+            return None
+        return int(hi), bytes(blob)
+
     def read_full_rows(self, after: int, limit: int) -> list[tuple[int, str, int, str, bytes]]:
         cur = self.conn.execute(
             sql.SQL(

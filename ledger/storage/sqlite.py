@@ -129,6 +129,20 @@ class SQLiteStore:
         )
         return cur.fetchall()
 
+    def read_page(self, after: int, limit: int) -> tuple[int, bytes] | None:
+        # A rowid range, not ORDER BY … LIMIT: SQLite walks the table's B-tree in rowid
+        # order, so group_concat joins the states in position order.
+        lo, hi, n, blob = self.conn.execute(
+            "SELECT min(rowid), max(rowid), count(*), CAST(group_concat(state, x'0a') AS BLOB) "
+            "FROM stored_events WHERE rowid > ? AND rowid <= ?",
+            (after, after + limit),
+        ).fetchone()
+        if not n:
+            return (after, b"") if after >= self.max_position() else None
+        if lo != after + 1 or hi - lo + 1 != n:
+            return None
+        return hi, blob
+
     def read_full_rows(self, after: int, limit: int) -> list[tuple[int, str, int, str, bytes]]:
         cur = self.conn.execute(
             "SELECT rowid, originator_id, originator_version, topic, state FROM stored_events "

@@ -56,6 +56,8 @@ from projections.facts.schema import (
 PAGE_SIZE = 50_000
 READ_AHEAD = 2
 """Raw pages read but not yet decoded, at most."""
+BLOB_READS_FROM = 200_000
+"""A read of more rows than this takes its pages as blobs (a rebuild); a catch-up reads rows."""
 
 
 class RowSource(Protocol):
@@ -63,6 +65,7 @@ class RowSource(Protocol):
 
     def max_position(self) -> int: ...
     def read_rows(self, after: int, limit: int) -> list[tuple[int, bytes]]: ...
+    def read_page(self, after: int, limit: int) -> tuple[int, bytes] | None: ...
     def key_rows(self, employee_ids: Iterable[str] | None = None) -> list[KeyRow]: ...
     def key_rows_by_id(self, key_ids: Iterable[str]) -> list[KeyRow]: ...
     def erased_employees(self) -> set[str]: ...
@@ -390,6 +393,27 @@ def decode_rows(rows: Sequence[tuple[int, bytes]], ring: Keyring | None = None) 
             .str.json_decode(STATE_DTYPE)
             .struct.unnest()
         )
+    return _facts(d, pos, ring)
+
+
+def decode_page(first: int, last: int, blob: bytes, ring: Keyring | None = None) -> Facts | None:
+    """Decode a page read as one blob (``read_page``), positions ``first`` to ``last``.
+
+    None when the blob does not hold that many states (one of them held a raw
+    newline, which the ledger never writes): the caller reads those rows one by one.
+    """
+    if not blob:
+        return Facts.empty()
+    try:
+        d = pl.read_ndjson(io.BytesIO(blob), schema=STATE_SCHEMA)
+    except pl.exceptions.ComputeError:
+        return None
+    if d.height != last - first + 1:
+        return None
+    return _facts(d, pl.int_range(first, last + 1, eager=True).alias("position"), ring)
+
+
+def _facts(d: pl.DataFrame, pos: pl.Series, ring: Keyring | None) -> Facts:
     return _split(unseal(d, ring).rename({"position": "job_title"}).with_columns(pos), ring)
 
 
@@ -531,24 +555,47 @@ def read_facts(
         ring, complete = Keyring.load(store, []), after  # the ledger key; persons' keys below
     ring.source = None  # the decoding thread must not use the store's connection
     parts: list[Facts] = []
-    pending: deque[Future[Facts]] = deque()
+    pending: deque[tuple[int, int, Future[Facts | None]]] = deque()
+
+    def decoded(first: int, last: int, future: Future[Facts | None]) -> Facts:
+        facts = future.result()
+        if facts is None:  # a blob that did not split into its rows: read them one by one
+            facts = decode_rows(store.read_rows(first - 1, last - first + 1), ring)
+        return facts
+
+    # a long read takes pages as blobs (``read_page``): no Python object per row
+    blobs = min(head, upto or head) - after > BLOB_READS_FROM
     with ThreadPoolExecutor(max_workers=1) as pool:
         while upto is None or last < upto:
             limit = page_size if upto is None else min(page_size, upto - last)
-            rows = store.read_rows(last, limit)
-            if not rows:
-                break
-            last = int(rows[-1][0])
-            if last > complete:
-                ring.fetch_for(store, b"\n".join(bytes(r[1]) for r in rows))
-            pending.append(pool.submit(decode_rows, rows, ring))
+            first = last + 1
+            page = store.read_page(last, limit) if blobs else None
+            job: Future[Facts | None]
+            if page is not None:
+                last, blob = page
+                if not blob:
+                    break
+                # fewer than asked: the end, unless a gap in the positions (rows next)
+                n = last - first + 1 if last >= head else limit
+                if last > complete:
+                    ring.fetch_for(store, blob)
+                job = pool.submit(decode_page, first, last, blob, ring)
+            else:
+                rows = store.read_rows(last, limit)
+                if not rows:
+                    break
+                n, last = len(rows), int(rows[-1][0])
+                if last > complete:
+                    ring.fetch_for(store, b"\n".join(bytes(r[1]) for r in rows))
+                job = pool.submit(decode_rows, rows, ring)
+            pending.append((first, last, job))
             # Opening sealed fields makes decoding slower than reading: without this
             # back-pressure every raw page would wait in memory at once.
             while len(pending) > READ_AHEAD:
-                parts.append(pending.popleft().result())
-            if len(rows) < limit:
+                parts.append(decoded(*pending.popleft()))
+            if n < limit:
                 break
-        parts.extend(f.result() for f in pending)
+        parts.extend(decoded(*p) for p in pending)
     if ring.unopened:
         lost = ring.unopened - {person_of(o) for o in store.erased_employees()}
         if lost:

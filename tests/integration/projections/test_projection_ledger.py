@@ -246,3 +246,63 @@ def test_cli_kpi_and_roster(
 
     assert pl.read_parquet_metadata(out)["hrledger.schema_version"] == "1.1"
     assert main(["--db", sqlite_url, "report", "equality", "--year", "2025"]) == 0
+
+
+def _read_all(url: str, *, blobs: bool, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, list[int]]:
+    """Every fact of the ledger, read in pages of 7 rows, as blobs or row by row."""
+    from ledger.storage.store import open_store
+    from projections.facts import source
+
+    monkeypatch.setattr(source, "BLOB_READS_FROM", 0 if blobs else 10**9)
+    store = open_store(url, create=False)
+    pages: list[int] = []
+    read_page = store.read_page
+
+    def spy(after: int, limit: int) -> Any:
+        pages.append(after)
+        return read_page(after, limit)
+
+    monkeypatch.setattr(store, "read_page", spy)
+    try:
+        facts, last = source.read_facts(store, 0, page_size=7)
+    finally:
+        store.close()
+    assert last == 240
+    return facts, pages
+
+
+def test_a_long_read_in_blobs_gives_the_same_facts_as_row_by_row(
+    ledger_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with Ledger(ledger_url, clock=clock(datetime(2026, 1, 1, tzinfo=UTC))) as led:
+        led.record(population(40))
+        led.record(sickness(40, 5))  # 240 events: 35 pages of 7
+    by_rows, none = _read_all(ledger_url, blobs=False, monkeypatch=monkeypatch)
+    in_blobs, pages = _read_all(ledger_url, blobs=True, monkeypatch=monkeypatch)
+    assert none == [] and pages == list(range(0, 240, 7))
+    assert in_blobs.sick.height == 200 and in_blobs.employment.height == 40
+    for name, frame in by_rows.frames().items():
+        assert_frame_equal(in_blobs.frames()[name], frame)
+
+
+def test_a_stored_state_with_a_raw_newline_is_read_row_by_row(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    import orjson
+
+    with Ledger(sqlite_url, clock=clock(datetime(2026, 1, 1, tzinfo=UTC))) as led:
+        led.record(population(40))
+        led.record(sickness(40, 5))
+    # another writer (the library's own machinery, say) stored one event pretty-printed
+    path = sqlite_url.removeprefix("sqlite:///")
+    with sqlite3.connect(path) as conn:
+        state = conn.execute("SELECT state FROM stored_events WHERE rowid = 100").fetchone()[0]
+        pretty = orjson.dumps(orjson.loads(state), option=orjson.OPT_INDENT_2)
+        conn.execute("UPDATE stored_events SET state = ? WHERE rowid = 100", (pretty,))
+    by_rows, _ = _read_all(sqlite_url, blobs=False, monkeypatch=monkeypatch)
+    in_blobs, _ = _read_all(sqlite_url, blobs=True, monkeypatch=monkeypatch)
+    assert in_blobs.sick.height == 200
+    for name, frame in by_rows.frames().items():
+        assert_frame_equal(in_blobs.frames()[name], frame)
