@@ -11,6 +11,7 @@ See docs/api.md.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -204,8 +205,13 @@ class Projection:
                     # are replaced (not the others).
                     self._facts, changed = forget_delta(merge(self._facts, delta), delta)
                     rewrite = {n: getattr(self._facts, n) for n in changed}
-                    m = self.files.commit(m, delta, last, fp, self.url, rewrite=rewrite)
-                    self._advance_cache(delta, last, erased)
+                    # the files are written while the cache forgets the person (both polars)
+                    with ThreadPoolExecutor(max_workers=1) as pool:
+                        files = pool.submit(
+                            self.files.commit, m, delta, last, fp, self.url, rewrite=rewrite
+                        )
+                        self._advance_cache(delta, last, erased)
+                        m = files.result()
                     continue
                 m = self.files.commit(m, delta, last, fp, self.url)
                 self._facts = merge(self._facts, delta)
@@ -230,11 +236,19 @@ class Projection:
         facts = merge(c.facts, delta)
         if erased:
             facts = forget_delta(facts, delta)[0]
-        intervals = (
-            c.intervals
-            if delta.employment.height == 0 and not erased
-            else employment_intervals(facts.employment)
-        )
+        if delta.employment.height:
+            intervals = employment_intervals(facts.employment)
+        elif erased:  # only the forgotten persons' employments changed: theirs, again
+            persons = pl.concat([delta.erasure["employee_id"], delta.shredding["employee_id"]])
+            theirs = pl.col("employee_id").is_in(persons.implode())
+            intervals = pl.concat(
+                [
+                    c.intervals.filter(~theirs),
+                    employment_intervals(facts.employment.filter(theirs)),
+                ]
+            )
+        else:
+            intervals = c.intervals
         self._cache = _Cache(position, None, facts, intervals)
 
     def _reset(self) -> Manifest:

@@ -24,6 +24,7 @@ the stored facts stay append-only and "what was known at T" stays answerable.
 from __future__ import annotations
 
 import io
+import os
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -56,6 +57,8 @@ from projections.facts.schema import (
 PAGE_SIZE = 50_000
 READ_AHEAD = 2
 """Raw pages read but not yet decoded, at most."""
+DECODERS = min(2, os.cpu_count() or 1)
+"""Pages decoded at once: the AES holds the GIL, polars does not, so two overlap."""
 BLOB_READS_FROM = 200_000
 """A read of more rows than this takes its pages as blobs (a rebuild); a catch-up reads rows."""
 
@@ -565,7 +568,7 @@ def read_facts(
 
     # a long read takes pages as blobs (``read_page``): no Python object per row
     blobs = min(head, upto or head) - after > BLOB_READS_FROM
-    with ThreadPoolExecutor(max_workers=1) as pool:
+    with ThreadPoolExecutor(max_workers=DECODERS) as pool:
         while upto is None or last < upto:
             limit = page_size if upto is None else min(page_size, upto - last)
             first = last + 1
@@ -761,7 +764,6 @@ def effective(facts: Facts, known_at: datetime | None = None) -> Facts:
     """
     if known_at is not None:
         ts = _utc(known_at)
-        # a frozen contribution counts from when its underlying facts were known
         # a frozen contribution counts from when its underlying facts were known; an
         # erasure or a shredding is not a fact of the past but of what can be read now:
         # it always applies

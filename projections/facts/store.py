@@ -49,6 +49,7 @@ import os
 import stat
 import uuid
 from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -273,9 +274,12 @@ class FactStore:
         segs = {
             n: ([] if replace or n in rewrite else list(old.segments.get(n, []))) for n in SCHEMAS
         }
-        for name, df in {**delta.frames(), **rewrite}.items():
-            if df.height:
-                segs[name].append(self._write_segment(name, df, seq))
+        tables = [(n, df) for n, df in {**delta.frames(), **rewrite}.items() if df.height]
+        # polars and the AES release the GIL: an erasure's rewritten tables are written at once
+        with ThreadPoolExecutor(max_workers=min(4, len(tables) or 1)) as pool:
+            written = pool.map(lambda t: self._write_segment(t[0], t[1], seq), tables)
+            for (name, _), fname in zip(tables, written, strict=True):
+                segs[name].append(fname)
         check = old.key_check
         if any(segs.values()):
             check = self.sealer().key_check()
