@@ -166,11 +166,12 @@ class Projection:
             n = last - self._manifest.position
             if n:
                 erased = bool(delta.erasure.height or delta.shredding.height)
+                before = self._facts
                 self._facts = merge(self._facts, delta)
                 if erased:  # an erased person's opened fields leave memory too
                     self._facts = forget_delta(self._facts, delta)[0]
                 self._manifest = Manifest(last, None, self._manifest.segments, self.url)
-                self._advance_cache(delta, last, erased)
+                self._advance_cache(delta, last, erased, before)
             return n
         total = 0
         with self.files.locked():
@@ -203,6 +204,7 @@ class Projection:
                     # The stored facts hold the erased persons' opened fields (or the kinds
                     # retention shredded): they leave the facts and the files that hold them
                     # are replaced (not the others).
+                    before = self._facts
                     self._facts, changed = forget_delta(merge(self._facts, delta), delta)
                     rewrite = {n: getattr(self._facts, n) for n in changed}
                     # the files are written while the cache forgets the person (both polars)
@@ -210,16 +212,19 @@ class Projection:
                         files = pool.submit(
                             self.files.commit, m, delta, last, fp, self.url, rewrite=rewrite
                         )
-                        self._advance_cache(delta, last, erased)
+                        self._advance_cache(delta, last, erased, before)
                         m = files.result()
                     continue
                 m = self.files.commit(m, delta, last, fp, self.url)
+                before = self._facts
                 self._facts = merge(self._facts, delta)
-                self._advance_cache(delta, last)
+                self._advance_cache(delta, last, before=before)
             self._manifest = self.files.compact(m, self._facts)
         return total
 
-    def _advance_cache(self, delta: Facts, position: int, erased: bool = False) -> None:
+    def _advance_cache(
+        self, delta: Facts, position: int, erased: bool = False, before: Facts | None = None
+    ) -> None:
         """Fold new facts into the "everything known" cache instead of recomputing it.
 
         New rows without retractions only add facts; employment intervals are
@@ -233,9 +238,12 @@ class Projection:
         if c is None or c.known_at is not None or delta.retraction.height:
             self._cache = None
             return
-        facts = merge(c.facts, delta)
-        if erased:
-            facts = forget_delta(facts, delta)[0]
+        if c.facts is before:  # no retraction anywhere: the effective facts are the facts
+            facts = self._facts
+        else:
+            facts = merge(c.facts, delta)
+            if erased:
+                facts = forget_delta(facts, delta)[0]
         if delta.employment.height:
             intervals = employment_intervals(facts.employment)
         elif erased:  # only the forgotten persons' employments changed: theirs, again

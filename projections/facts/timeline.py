@@ -209,6 +209,13 @@ def attach_state(days: pl.DataFrame, intervals: pl.DataFrame, cols: list[str]) -
     One output row per (input row, active employment), with the employment's
     state columns ``cols``; days without an active employment drop out.
     """
+    if days.height == 0:
+        intervals = intervals.clear()
+    else:  # only the stretches that can be active on one of the days (a year of ten: ~1/10)
+        first, last = days["date"].min(), days["date"].max()
+        intervals = intervals.filter(
+            (pl.col("valid_to") >= first) & (pl.col("valid_from") <= last)
+        )
     emps = intervals.select("employee_id", "employment_id").unique()
     left = days.join(emps, on="employee_id", how="inner").sort("date")
     right = intervals.select("employment_id", "valid_from", "valid_to", *cols).sort("valid_from")
