@@ -118,6 +118,10 @@ class MemoryStore:
     def read_rows(self, after: int, limit: int) -> list[tuple[int, bytes]]:
         return [(p, s) for p, _o, _v, _t, s in self._t.events[after : after + limit]]
 
+    def read_rows_of(self, topics: Sequence[str]) -> list[tuple[int, bytes]]:
+        wanted = set(topics)
+        return [(p, s) for p, _o, _v, t, s in self._t.events if t in wanted]
+
     def read_page(self, after: int, limit: int) -> tuple[int, bytes] | None:
         rows = self.read_rows(after, limit)
         if not rows:

@@ -189,6 +189,16 @@ class PostgresStore:
         )
         return [(n, bytes(s)) for n, s in cur.fetchall()]
 
+    def read_rows_of(self, topics: Sequence[str]) -> list[tuple[int, bytes]]:
+        cur = self.conn.execute(
+            sql.SQL(
+                "SELECT notification_id, state FROM {} WHERE topic = ANY(%s) "
+                "ORDER BY notification_id"
+            ).format(self._t("stored_events")),
+            (list(topics),),
+        )
+        return [(n, bytes(s)) for n, s in cur.fetchall()]
+
     def read_page(self, after: int, limit: int) -> tuple[int, bytes] | None:
         row = self.conn.execute(
             sql.SQL(

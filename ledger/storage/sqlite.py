@@ -151,6 +151,14 @@ class SQLiteStore:
         )
         return cur.fetchall()
 
+    def read_rows_of(self, topics: Sequence[str]) -> list[tuple[int, bytes]]:
+        marks = ",".join("?" * len(topics))
+        cur = self.conn.execute(
+            f"SELECT rowid, state FROM stored_events WHERE topic IN ({marks}) ORDER BY rowid",
+            list(topics),
+        )
+        return cur.fetchall()
+
     def read_chain(self, after: int, limit: int) -> list[tuple[int, bytes]]:
         cur = self.conn.execute(
             "SELECT position, chain_hash FROM ledger_chain WHERE position > ? "

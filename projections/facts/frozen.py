@@ -31,7 +31,7 @@ from ledger.services.erasure import ErasureResult, erase, erasure_check
 from ledger.services.recording import Ledger
 from ledger.services.shredding import ShredResult, shred
 from projections.facts.schema import COMPONENTS, FROZEN_ROW_SCHEMA, HMS_COUNTS
-from projections.facts.source import Facts, decode_rows, effective, read_facts
+from projections.facts.source import Facts, decode_rows, effective, read_hms
 from projections.facts.timeline import employment_intervals
 from projections.kpi.context import KEYS, build_context
 from projections.periods import BY_CHOICES, EVERY_CHOICES, Every
@@ -47,7 +47,7 @@ def erase_person(
 ) -> ErasureResult:
     """`hrledger erase`: check, freeze the person's KPI share, destroy their key."""
     state = erasure_check(ledger, employee_id, ledger.clock().date())
-    facts = own_facts(ledger, employee_id, read_facts(ledger.store)[0].hms)
+    facts = own_facts(ledger, employee_id, read_hms(ledger.store))
     frozen = frozen_rows(facts, employee_id, ledger.clock().date())
     return erase(ledger, employee_id, reason, frozen, state=state, recorded_by=recorded_by)
 
@@ -63,7 +63,7 @@ def apply_retention(
     """
     results = []
     today = ledger.clock().date()
-    hms = read_facts(ledger.store)[0].hms if due.height else None
+    hms = read_hms(ledger.store) if due.height else None
     for (employee_id,), rows in due.group_by("employee_id", maintain_order=True):
         assert isinstance(employee_id, str)
         kinds = dict(zip(rows["kind"].to_list(), rows["source"].to_list(), strict=True))

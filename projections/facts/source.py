@@ -69,6 +69,7 @@ class RowSource(Protocol):
     def max_position(self) -> int: ...
     def read_rows(self, after: int, limit: int) -> list[tuple[int, bytes]]: ...
     def read_page(self, after: int, limit: int) -> tuple[int, bytes] | None: ...
+    def read_rows_of(self, topics: Sequence[str]) -> list[tuple[int, bytes]]: ...
     def key_rows(self, employee_ids: Iterable[str] | None = None) -> list[KeyRow]: ...
     def key_rows_by_id(self, key_ids: Iterable[str]) -> list[KeyRow]: ...
     def erased_employees(self) -> set[str]: ...
@@ -609,6 +610,22 @@ def read_facts(
             )
     facts = concat(parts)
     return forget_delta(facts, facts)[0], last
+
+
+def read_hms(store: RowSource) -> pl.DataFrame:
+    """Every HMS fact of the ledger (reports and closings), and nothing else read.
+
+    An erasure needs the deviations naming the person; the database picks
+    their rows by topic, so this costs a scan, not opening the whole ledger.
+    """
+    from ledger.storage.wire import event_topics  # loads the library: writers only
+
+    types = _FRAMES["hms"].types
+    rows = store.read_rows_of([t for typ, t in event_topics().items() if typ in types])
+    ring = Keyring.load(store, [])
+    if rows:
+        ring.fetch_for(store, b"\n".join(bytes(s) for _, s in rows))
+    return decode_rows(rows, ring).hms
 
 
 def forget_delta(facts: Facts, delta: Facts) -> tuple[Facts, set[str]]:

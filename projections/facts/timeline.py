@@ -213,9 +213,7 @@ def attach_state(days: pl.DataFrame, intervals: pl.DataFrame, cols: list[str]) -
         intervals = intervals.clear()
     else:  # only the stretches that can be active on one of the days (a year of ten: ~1/10)
         first, last = days["date"].min(), days["date"].max()
-        intervals = intervals.filter(
-            (pl.col("valid_to") >= first) & (pl.col("valid_from") <= last)
-        )
+        intervals = intervals.filter((pl.col("valid_to") >= first) & (pl.col("valid_from") <= last))
     emps = intervals.select("employee_id", "employment_id").unique()
     left = days.join(emps, on="employee_id", how="inner").sort("date")
     right = intervals.select("employment_id", "valid_from", "valid_to", *cols).sort("valid_from")

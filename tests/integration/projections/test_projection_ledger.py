@@ -306,3 +306,28 @@ def test_a_stored_state_with_a_raw_newline_is_read_row_by_row(
     assert in_blobs.sick.height == 200
     for name, frame in by_rows.frames().items():
         assert_frame_equal(in_blobs.frames()[name], frame)
+
+
+def test_the_hms_rows_an_erasure_needs_are_read_without_the_rest(
+    ledger_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ledger.storage.store import open_store
+    from projections.facts.source import read_hms
+
+    deviation = {"type": "hms_deviation", "deviation_id": "D1", "effective_date": "2025-05-05",
+                 "sector": "Helse", "unit": "U1", "category": "personal_injury",
+                 "employee_id": "E1", "note": "skled i trappa"}  # fmt: skip
+    closing = {"type": "hms_deviation_closed", "deviation_id": "D1", "effective_date": "2025-05-09"}
+    with Ledger(ledger_url, clock=clock(datetime(2026, 1, 1, tzinfo=UTC))) as led:
+        led.record(population(3))
+        led.record([deviation, *sickness(3, 4), closing])
+    store = open_store(ledger_url, create=False)
+    monkeypatch.setattr(store, "read_page", None)  # nothing but the HMS rows is read
+    monkeypatch.setattr(store, "read_rows", None)
+    try:
+        hms = read_hms(store)
+    finally:
+        store.close()
+    assert hms["type"].to_list() == ["hms_deviation", "hms_deviation_closed"]
+    assert hms["position"].to_list() == [4, 17]
+    assert hms["employee_id"].to_list() == ["E1", None]
