@@ -9,6 +9,7 @@ side (``erased_share``), and only then forms ratios and means from the sums
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import polars as pl
@@ -22,7 +23,7 @@ from projections.kpi.hms import hms
 from projections.kpi.parental import parental
 from projections.kpi.pay import pay
 from projections.kpi.ratios import finish
-from projections.kpi.sickness import agreed_and_lost, duration_bands
+from projections.kpi.sickness import agreed_and_lost, duration_bands, sick_window
 from projections.kpi.workforce import workforce
 from projections.periods import BY_CHOICES, EVERY_CHOICES, Every
 from projections.targets import Targets, load_targets
@@ -50,6 +51,8 @@ def kpi_series(
         raise ValueError(f"--by {by!r}: choose one of {', '.join(BY_CHOICES)}")
     if every not in EVERY_CHOICES:
         raise ValueError(f"--every {every!r}: choose {', '.join(EVERY_CHOICES)}")
+    first, last = sick_window(start, end)
+    facts = replace(facts, sick=facts.sick.filter(pl.col("date").is_between(first, last)))
     gone = facts.removed()
     if gone:  # removed persons count only through their frozen share
         facts = facts.without(gone)

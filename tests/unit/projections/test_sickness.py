@@ -176,3 +176,26 @@ def test_duration_bands_count_occurrences_of_calendar_days(ledger: Ledger) -> No
     assert row["sick_occurrences_17_56"] == 1
     assert row["sick_occurrences_over_56"] == 0
     assert row["long_term_occurrences"] == 1
+
+
+def test_occurrences_at_the_edges_of_the_period_are_banded_by_their_whole_length(
+    ledger: Ledger,
+) -> None:
+    from datetime import timedelta
+
+    def run(who: str, first: date, days: int) -> list:
+        return [sick(who, (first + timedelta(days=i)).isoformat()) for i in range(days)]
+
+    ledger.record(*(hire(p, f"{p}1", "2024-01-01") for p in "ABCD"))
+    ledger.record(*run("A", date(2024, 12, 25), 10))  # began before Q1: not a Q1 occurrence
+    ledger.record(*run("B", date(2025, 3, 31), 70))  # begins on Q1's last day, lasts 70 days
+    ledger.record(*run("C", date(2025, 3, 20), 20))  # 12 days in Q1, 20 in all: 17–56
+    ledger.record(*run("D", date(2025, 1, 1), 3))  # the first three days of Q1
+    row = q1(ledger).row(0, named=True)
+    assert row["sick_occurrences_1_3"] == 1  # D
+    assert row["sick_occurrences_4_16"] == 0  # not A
+    assert row["sick_occurrences_17_56"] == 1  # C
+    assert row["sick_occurrences_over_56"] == 1  # B
+    assert row["long_term_occurrences"] == 2  # B and C
+    q4 = kpi_series(effective(ledger.facts()), date(2024, 10, 1), date(2024, 12, 31), "quarter")
+    assert q4["sick_occurrences_4_16"][0] == 1  # A, with its days in January
