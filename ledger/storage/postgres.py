@@ -180,23 +180,16 @@ class PostgresStore:
         return int(row[0] or 0) if row else 0
 
     def read_rows(self, after: int, limit: int) -> list[tuple[int, bytes]]:
-        cur = self.conn.execute(
-            sql.SQL(
-                "SELECT notification_id, state FROM {} WHERE notification_id > %s "
-                "ORDER BY notification_id LIMIT %s"
-            ).format(self._t("stored_events")),
-            (after, limit),
-        )
-        return [(n, bytes(s)) for n, s in cur.fetchall()]
+        return self._states("notification_id > %s ORDER BY notification_id LIMIT %s",
+                            (after, limit))  # fmt: skip
 
     def read_rows_of(self, topics: Sequence[str]) -> list[tuple[int, bytes]]:
-        cur = self.conn.execute(
-            sql.SQL(
-                "SELECT notification_id, state FROM {} WHERE topic = ANY(%s) "
-                "ORDER BY notification_id"
-            ).format(self._t("stored_events")),
-            (list(topics),),
-        )
+        return self._states("topic = ANY(%s) ORDER BY notification_id", (list(topics),))
+
+    def _states(self, where: str, params: Sequence[Any]) -> list[tuple[int, bytes]]:
+        """(position, state) of the stored events ``where`` picks, in its order."""
+        query = sql.SQL("SELECT notification_id, state FROM {} WHERE " + where)
+        cur = self.conn.execute(query.format(self._t("stored_events")), params)
         return [(n, bytes(s)) for n, s in cur.fetchall()]
 
     def read_page(self, after: int, limit: int) -> tuple[int, bytes] | None:
