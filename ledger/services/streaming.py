@@ -38,6 +38,8 @@ from ledger.storage.port import EventStore, UnitOfWork, batched
 
 CHUNK = 20_000
 """Lines validated, checked, sealed and written at a time."""
+SNAPSHOT_BATCH = 50
+"""Snapshots sealed and stored at a time, after the file is committed."""
 
 
 @dataclass
@@ -94,9 +96,10 @@ def record_file(
                 stored += len(positions)
         if checker.problems:
             raise ImportRefused(checker.problems)  # rolls back every chunk written
-    rows = due_snapshots(checker.touched, carried.snapshot_versions, ring)
-    if rows:
-        store.save_snapshots(rows)  # a cache: outside the unit of work
+    # a cache: outside the unit of work, in batches (memory stays flat)
+    for rows in batched(due_snapshots(checker.touched, carried.snapshot_versions, ring),
+                        SNAPSHOT_BATCH):  # fmt: skip
+        store.save_snapshots(rows)
     return FileResult(stored, skipped, span)
 
 

@@ -153,3 +153,17 @@ def test_a_termination_before_the_snapshot_still_blocks_later_sick_days(ledger: 
 
     with pytest.raises(ImportRefused, match="no active employment"):
         ledger.record([sick("2021-07-01", certificate="doctor")])
+
+
+def test_a_file_that_makes_many_snapshots_stores_every_one(
+    ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ledger.services.streaming as streaming
+
+    monkeypatch.setattr(streaming, "SNAPSHOT_BATCH", 2)  # five persons: three batches
+    people = [f"E{i}" for i in range(1, 6)]
+    lines = [hired(p, f"A{p}", "2020-01-01") for p in people]
+    for p in people:
+        lines += [sick(d, p, certificate="doctor") for d in days("2020-02-01", SNAPSHOT_EVERY)]
+    assert ledger.record(lines).stored == 5 * (SNAPSHOT_EVERY + 1)
+    assert [snapshot_versions(ledger, p) for p in people] == [[SNAPSHOT_EVERY + 1]] * 5
