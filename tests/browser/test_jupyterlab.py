@@ -77,6 +77,16 @@ def _require_chromium() -> None:
     pytest.skip(msg)
 
 
+def _stop(proc: subprocess.Popen[Any]) -> None:
+    """Stop JupyterLab: politely, then for good."""
+    proc.terminate()
+    try:
+        proc.wait(15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(5)
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -153,12 +163,7 @@ def jupyterlab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
                 time.sleep(0.3)
         yield server
     finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
+        _stop(proc)
 
 
 @pytest.fixture(scope="module")
@@ -418,11 +423,6 @@ def test_lab_command_prints_the_url_and_keeps_serving(tmp_path: Path) -> None:
         time.sleep(1)
         assert proc.poll() is None
     finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
+        _stop(proc)
         if proc.stdout is not None:
             proc.stdout.close()

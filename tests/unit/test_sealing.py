@@ -9,22 +9,7 @@ import pytest
 from ledger.security.keys import KeyProblem, Keyring, KeyRow
 from ledger.security.sealing import ERASED, LEDGER, PERSON, open_event, seal_event
 from tests.builders import hired, leave, sick
-
-
-class KeyTable:
-    """The key rows a store would hold (the store's own behaviour is tested on real databases)."""
-
-    def __init__(self) -> None:
-        self.rows: dict[str, KeyRow] = {}
-
-    def key_rows(self, employee_ids: Any = None) -> list[KeyRow]:
-        return list(self.rows.values())
-
-    def key_rows_by_id(self, key_ids: Any) -> list[KeyRow]:
-        return [self.rows[k] for k in key_ids if k in self.rows]
-
-    def keep(self, ring: Keyring) -> None:
-        self.rows.update({r.key_id: r for r in ring.new_rows})
+from tests.key_table import KeyTable
 
 
 def _stored(ev: dict[str, Any], table: KeyTable, owner: str | None = "E1") -> dict[str, Any]:

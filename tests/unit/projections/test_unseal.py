@@ -13,19 +13,9 @@ from ledger.security.keys import _NONCES, KeyProblem, Keyring, KeyRow
 from ledger.security.sealing import PERSON, seal_event
 from projections.facts.source import decode_rows
 from tests.builders import hired, sick
+from tests.key_table import KeyTable
 
 STAMP = {"_type_": "datetime_iso", "_data_": "2025-01-02T08:00:00+00:00"}
-
-
-class KeyTable:
-    def __init__(self) -> None:
-        self.rows: dict[str, KeyRow] = {}
-
-    def key_rows(self, employee_ids: Any = None) -> list[KeyRow]:
-        return list(self.rows.values())
-
-    def key_rows_by_id(self, key_ids: Any) -> list[KeyRow]:
-        return [self.rows[k] for k in key_ids if k in self.rows]
 
 
 def _ledger(lines: list[dict[str, Any]]) -> tuple[KeyTable, list[tuple[int, bytes]]]:
@@ -36,7 +26,7 @@ def _ledger(lines: list[dict[str, Any]]) -> tuple[KeyTable, list[tuple[int, byte
     for pos, line in enumerate(lines, start=1):
         ev = {"event_id": f"ev-{pos}", **line, "timestamp": STAMP}
         rows.append((pos, orjson.dumps(seal_event(ev, ring, ev["employee_id"]))))
-    table.rows.update({r.key_id: r for r in ring.new_rows})
+    table.keep(ring)
     return table, rows
 
 
