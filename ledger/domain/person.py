@@ -7,11 +7,13 @@ the projections' business). A retraction removes the fact it targets.
 
 from __future__ import annotations
 
-import bisect
 import sys
+from array import array
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
+
+from ledger.domain.sick_days import SickDays
 
 
 @dataclass
@@ -47,13 +49,12 @@ class PersonState:
     birth_date: str | None = None
     gender: str | None = None
     employments: dict[str, Employment] = field(default_factory=dict)
-    sick_days: dict[str, tuple[str, str]] = field(default_factory=dict)
-    """date → (certificate, event id)."""
-    self_days: list[int] = field(default_factory=list)
-    """Sorted ordinals of self-certified sick days, for the 12-month window rule."""
+    sick_days: SickDays = field(default_factory=SickDays)
+    """date → (certificate, event id), packed (nine events in ten are sick days)."""
     leaves: dict[str, Leave] = field(default_factory=dict)
     facts: dict[str, str] = field(default_factory=dict)
-    """event id → type, for every live (not retracted) event of this person."""
+    """event id → type, for every live (not retracted) event of this person except sick
+    days, whose ids ``sick_days`` holds (``kind_of`` and ``live_facts`` ask both)."""
     retracted: set[str] = field(default_factory=set)
     retractions: set[str] = field(default_factory=set)
     """Event ids of the retractions themselves (they cannot be retracted in turn)."""
@@ -67,6 +68,24 @@ class PersonState:
 
     def first_hire(self) -> str | None:
         return min((e.start for e in self.employments.values()), default=None)
+
+    @property
+    def self_days(self) -> array[int]:
+        """Sorted ordinals of self-certified sick days, for the 12-month window rules."""
+        return self.sick_days.self_days
+
+    def kind_of(self, event_id: str) -> str | None:
+        """The type of a live event of this person; None if retracted or not theirs."""
+        kind = self.facts.get(event_id)
+        if kind is None and self.sick_days.holds_event(event_id):
+            return "sick_day"
+        return kind
+
+    def live_facts(self) -> Iterator[tuple[str, str]]:
+        """(event id, type) of every live event."""
+        yield from self.facts.items()
+        for _, eid in self.sick_days.values():
+            yield eid, "sick_day"
 
     # -- applying accepted events ----------------------------------------
     def apply(self, ev: dict[str, Any]) -> None:
@@ -82,6 +101,9 @@ class PersonState:
             self.retracted.add(ev["target_event_id"])
             self.retractions.add(eid)
             return
+        if t == "sick_day":
+            self.sick_days.add(ev["effective_date"], ev["certificate"], eid)
+            return
         self.facts[eid] = t
         if t == "hired":
             self.birth_date = ev["birth_date"]
@@ -95,11 +117,6 @@ class PersonState:
             emp.end_event_id = eid
         elif t in ("position_changed", "transferred", "salary_changed"):
             self.employments[ev["employment_id"]].changes[eid] = ev["effective_date"]
-        elif t == "sick_day":
-            day = sys.intern(ev["effective_date"])
-            self.sick_days[day] = (sys.intern(ev["certificate"]), eid)
-            if ev["certificate"] == "self":
-                bisect.insort(self.self_days, date.fromisoformat(day).toordinal())
         elif t == "leave":
             self.leaves[eid] = Leave(
                 ev["start_date"],
@@ -112,6 +129,8 @@ class PersonState:
             )
 
     def _retract(self, target: str) -> None:
+        if self.sick_days.remove_event(target):
+            return
         t = self.facts.pop(target, None)
         if t == "hired":
             for emp_id, emp in list(self.employments.items()):
@@ -125,12 +144,6 @@ class PersonState:
         elif t in ("position_changed", "transferred", "salary_changed"):
             for emp in self.employments.values():
                 emp.changes.pop(target, None)
-        elif t == "sick_day":
-            for day, (cert, eid) in list(self.sick_days.items()):
-                if eid == target:
-                    del self.sick_days[day]
-                    if cert == "self":
-                        self.self_days.remove(date.fromisoformat(day).toordinal())
         elif t == "leave":
             self.leaves.pop(target, None)
 
@@ -142,7 +155,7 @@ class PersonState:
             "birth_date": self.birth_date,
             "gender": self.gender,
             "employments": {k: vars(v) for k, v in self.employments.items()},
-            "sick_days": self.sick_days,
+            "sick_days": dict(self.sick_days.items()),
             "leaves": {k: vars(v) for k, v in self.leaves.items()},
             "facts": self.facts,
             "retracted": sorted(self.retracted),
@@ -151,7 +164,11 @@ class PersonState:
 
     @classmethod
     def from_snapshot(cls, data: dict[str, Any]) -> PersonState:
-        sick = {d: (c, e) for d, (c, e) in data["sick_days"].items()}
+        sick = SickDays()
+        for d, (c, e) in data["sick_days"].items():
+            sick.add(d, c, e)
+        # snapshots before the packed sick days listed them among the facts too
+        facts = {e: t for e, t in data["facts"].items() if t != "sick_day"}
         return cls(
             employee_id=data["employee_id"],
             version=data["version"],
@@ -159,11 +176,8 @@ class PersonState:
             gender=data["gender"],
             employments={k: Employment(**v) for k, v in data["employments"].items()},
             sick_days=sick,
-            self_days=sorted(
-                date.fromisoformat(d).toordinal() for d, (c, _) in sick.items() if c == "self"
-            ),
             leaves={k: Leave(**v) for k, v in data["leaves"].items()},
-            facts=data["facts"],
+            facts=facts,
             retracted=set(data["retracted"]),
             retractions=set(data.get("retractions", [])),
         )
@@ -181,6 +195,9 @@ class DeviationState:
     facts: dict[str, str] = field(default_factory=dict)
     retracted: set[str] = field(default_factory=set)
     retractions: set[str] = field(default_factory=set)
+
+    def kind_of(self, event_id: str) -> str | None:
+        return self.facts.get(event_id)
 
     def apply(self, ev: dict[str, Any]) -> None:
         self.version += 1

@@ -151,7 +151,7 @@ def _retractions(
     stale = sorted(
         (RETRACTION_ORDER.get(kind, 2), eid)
         for state in states.values()
-        for eid, kind in state.facts.items()
+        for eid, kind in state.live_facts()
         if eid.startswith(ID_PREFIX) and eid not in keep
     )
     return [

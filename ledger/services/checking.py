@@ -216,6 +216,6 @@ class BatchChecker:
         if route.employee_id is not None:
             stored["employee_id"] = route.employee_id
         if stored["type"] == "retracted":
-            stored["target_type"] = state.facts[stored["target_event_id"]]
+            stored["target_type"] = state.kind_of(stored["target_event_id"])
         stored[TIMESTAMP] = self._stamp
         return stored

@@ -155,7 +155,7 @@ def _check_chunk(
         target = ev["target_event_id"] if ev["type"] == "retracted" else None
         if target is not None and target not in located and target in carried.seen:
             # written by an earlier chunk of this file: in the state of its stream
-            stream = next((s for s, st in checker.states.items() if target in st.facts), None)
+            stream = next((s for s, st in checker.states.items() if st.kind_of(target)), None)
             if stream is not None:
                 located[target] = stream
     # the ledger's owner first, then the file's first hire (as for a whole file at once)

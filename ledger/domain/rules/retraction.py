@@ -20,9 +20,10 @@ def check_retraction(ev: dict[str, Any], state: PersonState | DeviationState) ->
                 "the fact, record it again as a new event",
             )
         ]
-    if target not in state.facts:
+    kind = state.kind_of(target)
+    if kind is None:
         return [("target_event_id", f"event {target} does not exist in the ledger")]
-    if isinstance(state, PersonState) and state.facts[target] == "hired":
+    if isinstance(state, PersonState) and kind == "hired":
         return _orphans(target, state)
     return []
 

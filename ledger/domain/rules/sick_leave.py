@@ -171,5 +171,4 @@ def _is_self(state: PersonState, n: int) -> bool:
     """Is day ``n`` (an ordinal) a recorded self-certified sick day? False off the calendar."""
     if not _FIRST <= n <= _LAST:
         return False
-    entry = state.sick_days.get(date.fromordinal(n).isoformat())
-    return entry is not None and entry[0] == "self"
+    return state.sick_days.is_self(n)
