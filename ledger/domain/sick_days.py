@@ -17,6 +17,7 @@ import bisect
 from array import array
 from collections.abc import Iterator, Mapping
 from datetime import date
+from typing import Any
 
 from ledger.domain.catalogue import CERTIFICATES
 
@@ -59,6 +60,21 @@ class SickDays(Mapping[str, tuple[str, str]]):
     def __contains__(self, day: object) -> bool:
         return isinstance(day, str) and self._index(date.fromisoformat(day).toordinal()) is not None
 
+    def get(self, day: str, default: Any = None) -> Any:  # no KeyError: a miss is the rule
+        i = self._index(date.fromisoformat(day).toordinal())
+        if i is None:
+            return default
+        return CERTIFICATES[self._certs[i]], self._event_id(i)
+
+    def items(self) -> Iterator[tuple[str, tuple[str, str]]]:  # type: ignore[override]
+        """(ISO date, (certificate, event id)), by date."""
+        for i, n in enumerate(self._days):
+            yield date.fromordinal(n).isoformat(), (CERTIFICATES[self._certs[i]], self._event_id(i))
+
+    def values(self) -> Iterator[tuple[str, str]]:  # type: ignore[override]
+        for _, value in self.items():
+            yield value
+
     # -- queries the rules ask many times ---------------------------------
     def is_self(self, ordinal: int) -> bool:
         i = self._index(ordinal)
@@ -74,13 +90,19 @@ class SickDays(Mapping[str, tuple[str, str]]):
     def add(self, day: str, certificate: str, event_id: str) -> None:
         """Record a sick day (the rules refused a second one on the same date)."""
         n = date.fromisoformat(day).toordinal()
-        i = bisect.bisect_left(self._days, n)
-        if i < len(self._days) and self._days[i] == n:
-            self._remove_at(i)  # replayed history never holds two; stay a mapping if it did
+        days = self._days
         code = _CODE[certificate]
-        self._days.insert(i, n)
-        self._certs.insert(i, code)
-        self._refs.insert(i, len(self._ids))
+        if not days or n > days[-1]:  # the usual case: a file runs forward in time
+            days.append(n)
+            self._certs.append(code)
+            self._refs.append(len(self._ids))
+        else:
+            i = bisect.bisect_left(days, n)
+            if i < len(days) and days[i] == n:
+                self._remove_at(i)  # replayed history never holds two; stay a mapping if it did
+            days.insert(i, n)
+            self._certs.insert(i, code)
+            self._refs.insert(i, len(self._ids))
         self._ids += event_id.encode()
         self._ids.append(_SEP)
         if code == _SELF:

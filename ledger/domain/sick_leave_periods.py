@@ -14,6 +14,7 @@ Refusals of the days are folded back into one line per period and rule.
 from __future__ import annotations
 
 import re
+from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -105,7 +106,8 @@ class Expansion:
     """
 
     def __init__(self) -> None:
-        self._origin: list[int] = [0]
+        self._origin = array("q", [0])
+        """The file's line of each renumbered line (8 bytes a line, not a Python int)."""
         self._periods: dict[int, Period] = {}
         self._malformed: dict[int, list[Problem]] = {}
 

@@ -1,0 +1,57 @@
+"""The event ids one import file gives, with the line that first gave each, off the heap.
+
+Why: an id given twice in a file must be refused with both lines named,
+however far apart they are, so the import must remember every id it has
+read. As a dict that cost about 140 bytes of Python objects per line (1.1 GB
+for three years at Oslo's size, more than everything else the import holds).
+Here they go to a private temporary SQLite database that SQLite keeps on
+disk once it outgrows a small cache, and that vanishes when closed: the
+import's memory stays flat, for about 2 µs per line.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+
+from ledger.storage.port import chunks
+
+CACHE_KB = 16_384
+
+
+class FileEventIds:
+    """Every event id read so far in one file → the first line that gave it."""
+
+    def __init__(self) -> None:
+        self._db = sqlite3.connect("", isolation_level=None)  # "": private, temporary, on disk
+        self._db.execute(f"PRAGMA cache_size = -{CACHE_KB}")
+        self._db.execute("PRAGMA journal_mode = OFF")
+        self._db.execute("PRAGMA synchronous = OFF")
+        self._db.execute(
+            "CREATE TABLE ids (id TEXT PRIMARY KEY, line INTEGER NOT NULL) WITHOUT ROWID"
+        )
+        self._db.execute("BEGIN")  # never committed: one transaction, no sync per insert
+
+    def add(self, given: Sequence[tuple[str, int]]) -> list[tuple[int, str, int]]:
+        """Remember ``(event id, line)`` pairs in file order; (line, id, first line) of repeats."""
+        if not given:
+            return []
+        before = self._db.total_changes
+        self._db.executemany("INSERT OR IGNORE INTO ids VALUES (?, ?)", given)
+        if self._db.total_changes - before == len(given):
+            return []  # the usual case: no id given before
+        first = self._lines([eid for eid, _ in given])
+        return [(n, eid, first[eid]) for eid, n in given if first[eid] != n]
+
+    def __contains__(self, event_id: object) -> bool:
+        return isinstance(event_id, str) and bool(self._lines([event_id]))
+
+    def close(self) -> None:
+        self._db.close()
+
+    def _lines(self, ids: Sequence[str]) -> dict[str, int]:
+        found: dict[str, int] = {}
+        for part in chunks(ids):
+            marks = ",".join("?" * len(part))
+            found.update(self._db.execute(f"SELECT id, line FROM ids WHERE id IN ({marks})", part))
+        return found
