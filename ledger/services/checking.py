@@ -164,7 +164,6 @@ class BatchChecker:
         self.ring = ring
         self.policy = policy
         self.problems: list[Problem] = list(problems)
-        self.touched: dict[str, State] = {}
         self._stamp = stamp(recorded_at)
         self._topics = event_topics()
 
@@ -188,7 +187,6 @@ class BatchChecker:
                 continue
             stored = self._stored(ev, route, state)
             state.apply(stored)
-            self.touched[stream] = state
             if problems:
                 continue  # keep checking to report every problem, but seal nothing
             t = stored["type"]

@@ -44,7 +44,7 @@ __all__ = ["SNAPSHOT_EVERY", "Ledger", "RecordResult"]
 
 Clock = Callable[[], datetime]
 MAX_ATTEMPTS = 12
-CHUNK = 20_000
+CHUNK = 5_000
 """Lines validated, checked and sealed, then written, at a time: memory stays flat."""
 
 

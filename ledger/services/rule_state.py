@@ -111,7 +111,7 @@ def load_states(
 
 
 def due_snapshots(
-    touched: dict[str, State], snapshot_versions: dict[str, int], ring: Keyring
+    states: dict[str, State], snapshot_versions: dict[str, int], ring: Keyring
 ) -> Iterator[tuple[UUID, int, str, bytes]]:
     """Snapshot rows of persons whose stream grew by SNAPSHOT_EVERY since their last one.
 
@@ -119,7 +119,7 @@ def due_snapshots(
     (136 MB for Sandnes), and the caller stores them in batches rather than
     holding them all beside the rule state.
     """
-    for stream, state in touched.items():
+    for stream, state in states.items():  # a state that did not grow is never due
         if not isinstance(state, PersonState):
             continue
         if state.version - snapshot_versions.get(stream, 0) >= SNAPSHOT_EVERY:

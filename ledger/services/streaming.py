@@ -41,7 +41,7 @@ from ledger.services.file_ids import FileEventIds
 from ledger.services.rule_state import due_snapshots, load_states, read_lookups
 from ledger.storage.port import EventStore, UnitOfWork, batched
 
-CHUNK = 20_000
+CHUNK = 5_000
 """Lines validated, checked, sealed and written at a time."""
 SNAPSHOT_BATCH = 50
 """Snapshots sealed and stored at a time, after the file is committed."""
@@ -86,7 +86,7 @@ def record_file(
     finally:
         carried.seen.close()
     # a cache: outside the unit of work, in batches (memory stays flat)
-    for rows in batched(due_snapshots(checker.touched, carried.snapshot_versions, checker.ring),
+    for rows in batched(due_snapshots(checker.states, carried.snapshot_versions, checker.ring),
                         SNAPSHOT_BATCH):  # fmt: skip
         store.save_snapshots(rows)
     return FileResult(carried.stored, carried.skipped, carried.span)
