@@ -128,7 +128,7 @@ class PersonState:
             emp.end = ev["effective_date"]
             emp.end_event_id = eid
         elif t in ("position_changed", "transferred", "salary_changed"):
-            self.employments[ev["employment_id"]].changes[eid] = ev["effective_date"]
+            self.employments[ev["employment_id"]].changes[eid] = sys.intern(ev["effective_date"])
         elif t == "leave":
             self.leaves[eid] = Leave(
                 ev["start_date"],
@@ -231,7 +231,8 @@ class DeviationState:
             elif t == "hms_deviation_closed":
                 self.closed = None
             return
+        fact = (ev["event_id"], sys.intern(ev["effective_date"]))  # a date: shared
         if ev["type"] == "hms_deviation":
-            self.reported = (ev["event_id"], ev["effective_date"])
+            self.reported = fact
         else:
-            self.closed = (ev["event_id"], ev["effective_date"])
+            self.closed = fact

@@ -13,6 +13,7 @@ Refusals of the days are folded back into one line per period and rule.
 
 from __future__ import annotations
 
+import bisect
 import re
 from array import array
 from collections.abc import Iterable, Iterator
@@ -106,29 +107,45 @@ class Expansion:
     """
 
     def __init__(self) -> None:
-        self._origin = array("q", [0])
-        """The file's line of each renumbered line (8 bytes a line, not a Python int)."""
+        self._count = 0
+        """Lines numbered so far."""
+        self._shift_from = array("q", [0])
+        self._shift = array("q", [0])
+        """From number ``_shift_from[i]`` on, an ordinary line's file line is its number plus
+        ``_shift[i]``: a step per period, not an entry per line (flat memory)."""
         self._periods: dict[int, Period] = {}
         self._malformed: dict[int, list[Problem]] = {}
 
     def lines(self, numbered: Iterable[tuple[int, Any]]) -> Iterator[tuple[int, Any]]:
-        origin = self._origin
         for n, raw in numbered:
             if not (isinstance(raw, dict) and raw.get("type") == PERIOD_TYPE):
-                origin.append(n)
-                yield len(origin) - 1, raw
+                yield self._ordinary(n), raw
                 continue
             days, problems = expand(raw, n)
             if problems:
-                origin.append(n)
-                self._malformed[len(origin) - 1] = problems
-                yield len(origin) - 1, raw
+                k = self._ordinary(n)
+                self._malformed[k] = problems
+                yield k, raw
                 continue
             period = Period(n, raw["start_date"], raw["end_date"])
             for day in days:
-                origin.append(n)
-                self._periods[len(origin) - 1] = period
-                yield len(origin) - 1, day
+                self._count += 1
+                self._periods[self._count] = period
+                yield self._count, day
+
+    def _ordinary(self, n: int) -> int:
+        """Number the next ordinary line, whose file line is ``n``."""
+        self._count += 1
+        if n - self._count != self._shift[-1]:
+            self._shift_from.append(self._count)
+            self._shift.append(n - self._count)
+        return self._count
+
+    def _origin(self, k: int) -> int:
+        """The file line of ordinary line number ``k``."""
+        if not 0 < k <= self._count:
+            return k
+        return k + self._shift[bisect.bisect_right(self._shift_from, k) - 1]
 
     def translate(self, problems: Iterable[Problem]) -> list[Problem]:
         """The refusals in the file's own line numbers; a period's days fold into one line
@@ -145,7 +162,7 @@ class Expansion:
                 continue
             period = self._periods.get(k)
             if period is None:
-                n = self._origin[k] if 0 < k < len(self._origin) else k
+                n = self._origin(k)
                 out.append(Problem(n, p.message, p.field))
                 continue
             key = (period.line, p.field, _DIGITS.sub("#", p.message))

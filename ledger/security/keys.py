@@ -184,8 +184,9 @@ class Keyring:
     _ciphers: dict[str, AESGCM] = field(default_factory=dict)
     """The last ``CIPHERS`` keys in use as ciphers. Not one per key: a cipher holds about
     2.5 kB of OpenSSL state, 600 MB for the 240,000 keys of three years at Oslo's size."""
-    _sealing: dict[str | None, tuple[str, str]] = field(default_factory=dict)
-    """Owner → (``key_id:``, the prefix of the tokens their key seals; key id)."""
+    _made_at: str = ""
+    _sealing: dict[str | None, str] = field(default_factory=dict)
+    """Owner → the id of the live key that seals their fields."""
 
     @classmethod
     def load(
@@ -329,7 +330,7 @@ class Keyring:
         dek = AESGCM.generate_key(256)
         nonce = os.urandom(NONCE)
         wrapped = nonce + AESGCM(master).encrypt(nonce, dek, kid.encode())
-        row = KeyRow(kid, employee_id, wrapped, datetime.now(UTC).isoformat())
+        row = KeyRow(kid, employee_id, wrapped, self._now())
         self.rows[kid] = row
         if employee_id is not None:
             self.by_employee[employee_id] = kid
@@ -349,13 +350,12 @@ class Keyring:
         Cached per person for the import's hot loop: one dict look-up per
         event instead of the key row, its erasure mark and the cipher.
         """
-        found = self._sealing.get(employee_id)
-        if found is None:
-            kid = self.key_for(employee_id)
-            found = self._sealing[employee_id] = (f"{kid}:", kid)
-        aes = self._ciphers.get(found[1]) or self._cipher(found[1])
+        kid = self._sealing.get(employee_id)
+        if kid is None:
+            kid = self._sealing[employee_id] = self.key_for(employee_id)
+        aes = self._ciphers.get(kid) or self._cipher(kid)
         assert aes is not None, "sealing with a destroyed key"
-        return found[0], aes
+        return f"{kid}:", aes
 
     # ------------------------------------------------------------ reading
     def open(self, token: str, aad: str) -> dict[str, Any] | None:
@@ -414,6 +414,14 @@ class Keyring:
                     "the stored bytes were changed; run `hrledger verify`"
                 ) from None
         raise AssertionError("a value failed to open, then opened")  # pragma: no cover
+
+    def _now(self) -> str:
+        """When a key is made, to the second; one string shared by the keys of that second
+        (an import makes a key per person, and holds them until it commits)."""
+        now = datetime.now(UTC).replace(microsecond=0).isoformat()
+        if now != self._made_at:
+            self._made_at = now
+        return self._made_at
 
     def _drop(self, kid: str) -> None:
         self._deks.pop(kid, None)

@@ -181,9 +181,10 @@ def chunks(items: Sequence[Any], size: int = 500) -> Iterator[Sequence[Any]]:
         yield items[i : i + size]
 
 
-@lru_cache(maxsize=1_000_000)
+@lru_cache(maxsize=1 << 16)
 def hex_id(uid: UUID) -> str:
-    """Cached: one person's hundreds of events need the text form only once."""
+    """Cached: one person's hundreds of events need the text form only once (the streams
+    in use now, not every stream an import meets)."""
     return uid.hex
 
 
