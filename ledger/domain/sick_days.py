@@ -5,7 +5,8 @@ the rule state of every person in its file until it commits. As a dict of
 date → (certificate, event id), each day cost about 300 bytes of Python
 objects (3.9 GB for three years at Oslo's size). Here a day is an ordinal
 in a sorted ``array``, a certificate code and the offset of its event id in
-one byte string: about 40 bytes, whatever the file.
+one byte string (without the prefix its source gives every id): about 20
+bytes, whatever the file.
 
 It reads like the mapping it replaces (ISO date → (certificate, event id)),
 so the rules and the snapshots did not change shape.
@@ -25,12 +26,22 @@ _CODE = {c: i for i, c in enumerate(CERTIFICATES)}
 _SELF = _CODE["self"]
 _SEP = 0
 """Ends each event id in ``_ids`` (ids are printable, so never hold it)."""
+_SHORT = b"\x01"
+"""Starts an id stored without the person's id prefix (``_prefix``)."""
+_PREFIXES: dict[bytes, bytes] = {}
+"""One bytes object per prefix, shared by every person whose ids start with it."""
+
+
+def _prefix_of(event_id: bytes) -> bytes:
+    """What a source's ids share: all but the trailing digits ("payroll-2024-000123")."""
+    prefix = event_id.rstrip(b"0123456789")
+    return _PREFIXES.setdefault(prefix, prefix)
 
 
 class SickDays(Mapping[str, tuple[str, str]]):
     """ISO date → (certificate, event id) of every live sick day, sorted by date."""
 
-    __slots__ = ("_certs", "_days", "_ids", "_refs", "self_days")
+    __slots__ = ("_certs", "_days", "_ids", "_prefix", "_refs", "self_days")
 
     def __init__(self) -> None:
         self._days = array("i")
@@ -40,7 +51,10 @@ class SickDays(Mapping[str, tuple[str, str]]):
         self._refs = array("i")
         """Offset of each day's event id in ``_ids``."""
         self._ids = bytearray(b"\0")
-        """Event ids, each followed by a NUL (so a search for ``NUL id NUL`` is exact)."""
+        """Event ids, each followed by a NUL (so a search for ``NUL id NUL`` is exact); one
+        that starts with ``_prefix`` is stored as ``_SHORT`` and the rest (30 bytes → 10)."""
+        self._prefix = b""
+        """The first id's prefix (``_prefix_of``)."""
         self.self_days = array("i")
         """Ordinals of the self-certified days, ascending (the 12-month window rules)."""
 
@@ -103,7 +117,10 @@ class SickDays(Mapping[str, tuple[str, str]]):
             days.insert(i, n)
             self._certs.insert(i, code)
             self._refs.insert(i, len(self._ids))
-        self._ids += event_id.encode()
+        raw = event_id.encode()
+        if not self._prefix:
+            self._prefix = _prefix_of(raw)
+        self._ids += self._packed(raw)
         self._ids.append(_SEP)
         if code == _SELF:
             bisect.insort(self.self_days, n)
@@ -121,13 +138,22 @@ class SickDays(Mapping[str, tuple[str, str]]):
         i = bisect.bisect_left(self._days, ordinal)
         return i if i < len(self._days) and self._days[i] == ordinal else None
 
+    def _packed(self, raw: bytes) -> bytes:
+        prefix = self._prefix
+        if prefix and raw.startswith(prefix):
+            return _SHORT + raw[len(prefix) :]
+        return raw
+
     def _event_id(self, i: int) -> str:
         start = self._refs[i]
-        return self._ids[start : self._ids.index(_SEP, start)].decode()
+        packed = self._ids[start : self._ids.index(_SEP, start)]
+        if packed[:1] == _SHORT:
+            return (self._prefix + packed[1:]).decode()
+        return packed.decode()
 
     def _find(self, event_id: str) -> int | None:
         """Index of the live day ``event_id`` recorded (a removed day's id bytes stay)."""
-        at = self._ids.find(b"\0" + event_id.encode() + b"\0")
+        at = self._ids.find(b"\0" + self._packed(event_id.encode()) + b"\0")
         if at < 0:
             return None
         try:

@@ -76,3 +76,20 @@ def test_a_snapshot_round_trips_and_an_older_snapshot_with_sick_days_among_facts
     older = PersonState.from_snapshot(snap)
     assert older.facts == {"h": "hired"}
     assert sorted(older.live_facts()) == sorted(state.live_facts())
+
+
+def test_ids_with_and_without_the_persons_prefix_read_back_and_retract_exactly() -> None:
+    days = SickDays()
+    days.add("2024-01-02", "doctor", "payroll-2024-000017")
+    days.add("2024-01-03", "doctor", "payroll-2024-")  # the prefix itself
+    days.add("2024-01-04", "doctor", "absence-7")  # another source
+    days.add("2024-01-05", "doctor", "1234")
+    days.add("2024-01-08", "doctor", "payroll-2024-0000171")
+
+    assert [eid for _, eid in days.values()] == [
+        "payroll-2024-000017", "payroll-2024-", "absence-7", "1234", "payroll-2024-0000171",
+    ]  # fmt: skip
+    assert days.remove_event("payroll-2024-000017")
+    assert days.holds_event("payroll-2024-0000171") and not days.holds_event("payroll-2024-00001")
+    assert days.remove_event("absence-7") and days.remove_event("payroll-2024-")
+    assert list(days) == ["2024-01-05", "2024-01-08"]
