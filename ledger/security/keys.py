@@ -185,6 +185,7 @@ class Keyring:
     """The last ``CIPHERS`` keys in use as ciphers. Not one per key: a cipher holds about
     2.5 kB of OpenSSL state, 600 MB for the 240,000 keys of three years at Oslo's size."""
     _made_at: str = ""
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _sealing: dict[str | None, str] = field(default_factory=dict)
     """Owner → the id of the live key that seals their fields."""
 
@@ -431,13 +432,14 @@ class Keyring:
         aes = self._ciphers.get(kid)
         if aes is not None:
             return aes
-        dek = self._deks[kid] if kid in self._deks else self._unwrap(kid)
-        if dek is None:
-            return None
-        if len(self._ciphers) >= CIPHERS:
-            del self._ciphers[next(iter(self._ciphers))]  # the oldest made
-        aes = self._ciphers[kid] = AESGCM(dek)
-        return aes
+        with self._lock:  # the read side decodes pages in two threads with one ring
+            dek = self._deks[kid] if kid in self._deks else self._unwrap(kid)
+            if dek is None:
+                return None
+            if len(self._ciphers) >= CIPHERS:
+                del self._ciphers[next(iter(self._ciphers))]  # the oldest made
+            aes = self._ciphers[kid] = AESGCM(dek)
+            return aes
 
     def _unwrap(self, kid: str) -> bytes | None:
         """The data key ``kid`` (None when destroyed or unknown), remembered unwrapped."""

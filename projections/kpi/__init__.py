@@ -9,6 +9,8 @@ side (``erased_share``), and only then forms ratios and means from the sums
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import date
 
@@ -27,6 +29,10 @@ from projections.kpi.sickness import agreed_and_lost, duration_bands, sick_windo
 from projections.kpi.workforce import workforce
 from projections.periods import BY_CHOICES, EVERY_CHOICES, Every
 from projections.targets import Targets, load_targets
+
+FAMILIES = (agreed_and_lost, duration_bands, workforce, pay, flows, parental, hms)
+"""The KPI families, slowest first (so the pool starts them first)."""
+FAMILY_THREADS = min(4, os.cpu_count() or 1)
 
 __all__ = [
     "KpiContext",
@@ -68,15 +74,10 @@ def kpi_components(ctx: KpiContext) -> pl.DataFrame:
     Without any frozen share: what the facts in ``ctx`` alone contribute (the
     erasure freezes a person's share by calling this on their facts alone).
     """
-    parts = [
-        agreed_and_lost(ctx),
-        duration_bands(ctx),
-        workforce(ctx),
-        pay(ctx),
-        flows(ctx),
-        parental(ctx),
-        hms(ctx),
-    ]
+    # The families share nothing but the context, and polars releases the GIL: on two
+    # cores the slow ones (sickness, workforce) overlap (Oslo-size year: 1.8 s → 1.2 s).
+    with ThreadPoolExecutor(max_workers=FAMILY_THREADS) as pool:
+        parts = list(pool.map(lambda family: family(ctx), FAMILIES))
     parts = [p.with_columns(pl.col("_g").cast(pl.String)) for p in parts]
     if ctx.by is None:
         keys = ctx.per.select("period").with_columns(pl.lit(None, dtype=pl.String).alias("_g"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -35,12 +36,15 @@ class KpiContext:
     cal: pl.DataFrame
     """date, workday, cum_before, period: every day of [start, end]."""
     _memo: dict[str, pl.DataFrame] = field(default_factory=dict, compare=False, repr=False)
+    _memo_lock: threading.Lock = field(default_factory=threading.Lock, compare=False, repr=False)
+    """The families run in threads (``kpi_components``): the second to ask waits."""
 
     def interval_periods(self) -> pl.DataFrame:
         """Employment stretches × overlapped periods (shared by sickness and workforce)."""
-        if "ip" not in self._memo:
-            self._memo["ip"] = self.explode_periods(self.intervals, "valid_from", "valid_to")
-        return self._memo["ip"]
+        with self._memo_lock:
+            if "ip" not in self._memo:
+                self._memo["ip"] = self.explode_periods(self.intervals, "valid_from", "valid_to")
+            return self._memo["ip"]
 
     def group(self, on: str = "period_end") -> pl.Expr:
         return group_expr(self.by, on)
