@@ -75,7 +75,7 @@ def kpi_components(ctx: KpiContext) -> pl.DataFrame:
     erasure freezes a person's share by calling this on their facts alone).
     """
     # The families share nothing but the context, and polars releases the GIL: on two
-    # cores the slow ones (sickness, workforce) overlap (Oslo-size year: 1.8 s → 1.2 s).
+    # cores the slow ones (sickness, workforce) can overlap.
     with ThreadPoolExecutor(max_workers=FAMILY_THREADS) as pool:
         parts = list(pool.map(lambda family: family(ctx), FAMILIES))
     parts = [p.with_columns(pl.col("_g").cast(pl.String)) for p in parts]
