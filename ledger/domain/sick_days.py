@@ -66,24 +66,22 @@ class SickDays(Mapping[str, tuple[str, str]]):
         return (date.fromordinal(n).isoformat() for n in self._days)
 
     def __getitem__(self, day: str) -> tuple[str, str]:
-        i = self._index(date.fromisoformat(day).toordinal())
-        if i is None:
+        found = self.get(day)
+        if found is None:
             raise KeyError(day)
-        return CERTIFICATES[self._certs[i]], self._event_id(i)
+        return found  # type: ignore[no-any-return]
 
     def __contains__(self, day: object) -> bool:
         return isinstance(day, str) and self._index(date.fromisoformat(day).toordinal()) is not None
 
     def get(self, day: str, default: Any = None) -> Any:  # no KeyError: a miss is the rule
         i = self._index(date.fromisoformat(day).toordinal())
-        if i is None:
-            return default
-        return CERTIFICATES[self._certs[i]], self._event_id(i)
+        return default if i is None else self._entry(i)
 
     def items(self) -> Iterator[tuple[str, tuple[str, str]]]:  # type: ignore[override]
         """(ISO date, (certificate, event id)), by date."""
         for i, n in enumerate(self._days):
-            yield date.fromordinal(n).isoformat(), (CERTIFICATES[self._certs[i]], self._event_id(i))
+            yield date.fromordinal(n).isoformat(), self._entry(i)
 
     def values(self) -> Iterator[tuple[str, str]]:  # type: ignore[override]
         for _, value in self.items():
@@ -93,9 +91,6 @@ class SickDays(Mapping[str, tuple[str, str]]):
     def is_self(self, ordinal: int) -> bool:
         i = self._index(ordinal)
         return i is not None and self._certs[i] == _SELF
-
-    def has(self, ordinal: int) -> bool:
-        return self._index(ordinal) is not None
 
     def holds_event(self, event_id: str) -> bool:
         return self._find(event_id) is not None
@@ -143,6 +138,9 @@ class SickDays(Mapping[str, tuple[str, str]]):
         if prefix and raw.startswith(prefix):
             return _SHORT + raw[len(prefix) :]
         return raw
+
+    def _entry(self, i: int) -> tuple[str, str]:
+        return CERTIFICATES[self._certs[i]], self._event_id(i)
 
     def _event_id(self, i: int) -> str:
         start = self._refs[i]

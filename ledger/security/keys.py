@@ -354,7 +354,7 @@ class Keyring:
         kid = self._sealing.get(employee_id)
         if kid is None:
             kid = self._sealing[employee_id] = self.key_for(employee_id)
-        aes = self._ciphers.get(kid) or self._cipher(kid)
+        aes = self._cipher(kid)
         assert aes is not None, "sealing with a destroyed key"
         return f"{kid}:", aes
 

@@ -15,7 +15,7 @@ carries from one chunk to the next is only what a later line can need:
   the heap.
 
 What grows with the file is then the rule state of its persons: about
-40 bytes per sick day (``ledger.domain.sick_days``), against about 1.5 kB
+20 bytes per sick day (``ledger.domain.sick_days``), against about 1.5 kB
 per line when the whole file was held.
 
 The file is still all or nothing: every chunk goes into the same unit of
