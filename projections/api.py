@@ -135,12 +135,22 @@ class Projection:
         self._facts = Facts.empty()
         self._manifest = Manifest(ledger_url=url)
         self._cache: _Cache | None = None
+        self._saved: tuple[int, pl.DataFrame] | None = None
+        """The employment intervals saved in the folder, and the position they are of."""
         if self.files is not None:
             with self.files.locked(exclusive=False):
                 m = self.files.manifest()
                 if self.files.opens(m):  # else sealed with another master key: rebuilt on catch-up
-                    self._manifest = m
-                    self._facts = self.files.load(m)
+                    self._adopt(m)
+
+    def _adopt(self, m: Manifest) -> None:
+        """Take the folder's state (facts and any saved intervals) as this process's."""
+        assert self.files is not None
+        self._manifest = m
+        self._facts = self.files.load(m)
+        self._cache = None
+        saved = self.files.load_intervals(m)
+        self._saved = None if saved is None else (m.position, saved)
 
     # ------------------------------------------------------------ position
     @property
@@ -186,8 +196,7 @@ class Projection:
                 # it must also open the ledger's keys, or the cache would outlive the rotation.
                 Keyring.load(self.store, []).check_master()
                 if m.position != self._manifest.position:
-                    self._facts = self.files.load(m)  # another process moved it meanwhile
-                    self._cache = None
+                    self._adopt(m)  # another process moved it meanwhile
             if m.position and (
                 m.position > self.store.max_position()
                 or fingerprint(self.store, m.position) != m.fingerprint
@@ -220,6 +229,8 @@ class Projection:
                 self._facts = merge(self._facts, delta)
                 self._advance_cache(delta, last, before=before)
             self._manifest = self.files.compact(m, self._facts)
+        if self._saved is not None and self._saved[0] != self.position:
+            self._saved = None  # of an older state (an erased person's, perhaps)
         return total
 
     def _advance_cache(
@@ -279,6 +290,8 @@ class Projection:
             )
             self._facts = facts
             self._cache = None
+        # every query needs the intervals: derived once here, saved for the next process
+        self._effective(None)
         return last
 
     def _effective(self, known_at: datetime | None) -> _Cache:
@@ -288,9 +301,33 @@ class Projection:
         if c is not None and c.position == self.position and c.known_at == known_at:
             return c
         facts = effective(self._facts, known_at)
-        c = _Cache(self.position, known_at, facts, employment_intervals(facts.employment))
+        c = _Cache(self.position, known_at, facts, self._intervals(facts, known_at))
         self._cache = c
         return c
+
+    def _intervals(self, facts: Facts, known_at: datetime | None) -> pl.DataFrame:
+        """Employment intervals of ``facts``: those saved in the folder when they are of
+        everything known now, else derived (and then saved, for the next process)."""
+        if known_at is not None:
+            return employment_intervals(facts.employment)
+        if self._saved is not None and self._saved[0] == self.position:
+            return self._saved[1]
+        intervals = employment_intervals(facts.employment)
+        self._save_intervals(intervals)
+        return intervals
+
+    def _save_intervals(self, intervals: pl.DataFrame) -> None:
+        """Best effort: a read-only folder, or one another process moved on, keeps none."""
+        if self.files is None or not self.position:
+            return
+        try:
+            with self.files.locked():
+                m = self.files.manifest()
+                if m.position == self.position and m.fingerprint == self._manifest.fingerprint:
+                    self._manifest = self.files.save_intervals(m, intervals)
+                    self._saved = (self.position, intervals)
+        except OSError:
+            pass
 
     # ------------------------------------------------------------- queries
     def roster(self, on: date, known_at: datetime | None = None) -> pl.DataFrame:

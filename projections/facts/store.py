@@ -50,7 +50,7 @@ import stat
 import uuid
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -61,7 +61,9 @@ from ledger.security.master_key import HOW_TO_MAKE, KeyProblem, MasterKeySource
 from ledger.security.sealed_files import FileSealer, SealedFileError
 from ledger.services.settings import default_projection_dir
 from ledger.storage.urls import scheme, sqlite_path
+from projections.facts import timeline
 from projections.facts.source import SCHEMAS, Facts, RowSource, concat
+from projections.facts.timeline import INTERVAL_SCHEMA
 from projections.periods import EXPORT_SCHEMA_VERSION
 
 MANIFEST = "manifest.json"
@@ -79,6 +81,11 @@ PRIVATE_DIR = 0o700
 PRIVATE_FILE = 0o600
 COMPACT_AFTER = 32
 """Merge a table's segments into one when it has more than this many."""
+INTERVALS_CODE = hashlib.sha256(
+    Path(timeline.__file__).read_bytes() + repr(INTERVAL_SCHEMA).encode()
+).hexdigest()[:16]
+"""Fingerprint of the code that derives employment intervals from the facts: saved
+intervals derived by other code (an upgrade) are not used, but derived again."""
 
 
 def fingerprint(store: RowSource, position: int) -> str | None:
@@ -99,6 +106,10 @@ class Manifest:
     ledger_url: str | None = None
     key_check: str | None = None
     """``FileSealer.key_check()`` of the key the segments were sealed with."""
+    intervals: str | None = None
+    """The sealed employment intervals of everything known at ``position`` (retractions
+    applied), saved by the first query after a change: at Oslo's size deriving them
+    is a third of a `kpi` call. Any commit drops them (they no longer match)."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -110,6 +121,8 @@ class Manifest:
             "fingerprint": self.fingerprint,
             "key_check": self.key_check,
             "segments": self.segments,
+            "intervals": self.intervals,
+            "intervals_code": INTERVALS_CODE,
         }
 
     @staticmethod
@@ -123,6 +136,7 @@ class Manifest:
             segs,
             data.get("ledger_url"),
             data.get("key_check"),
+            data.get("intervals") if data.get("intervals_code") == INTERVALS_CODE else None,
         )
 
     def has_segments(self) -> bool:
@@ -284,6 +298,29 @@ class FactStore:
         if any(segs.values()):
             check = self.sealer().key_check()
         new = Manifest(position, fp, segs, ledger_url, check)
+        self._install(new)
+        return new
+
+    def save_intervals(self, manifest: Manifest, intervals: pl.DataFrame) -> Manifest:
+        """Name sealed ``intervals`` in the manifest (the caller holds the lock and has
+        checked that ``manifest`` is the one on disk)."""
+        fname = self._write_segment("intervals", intervals, manifest.position)
+        new = replace(manifest, intervals=fname, key_check=self.sealer().key_check())
+        self._install(new)
+        return new
+
+    def load_intervals(self, manifest: Manifest) -> pl.DataFrame | None:
+        """The saved intervals, or None (none saved, or a file that does not open: derived
+        again, as a cache is)."""
+        if manifest.intervals is None:
+            return None
+        try:
+            return self.read_segment(manifest.intervals).match_to_schema(INTERVAL_SCHEMA)
+        except (OSError, KeyProblem, pl.exceptions.PolarsError):
+            return None
+
+    def _install(self, new: Manifest) -> None:
+        """Replace the manifest atomically, then delete the files it no longer names."""
         tmp = self.dir / (MANIFEST + ".tmp")
         with os.fdopen(_private_file(tmp), "w", encoding="utf-8") as fh:
             json.dump(new.to_json(), fh)
@@ -292,7 +329,6 @@ class FactStore:
         os.replace(tmp, self.dir / MANIFEST)
         _fsync_dir(self.dir)
         self.remove_orphans(new)
-        return new
 
     def compact(self, manifest: Manifest, facts: Facts) -> Manifest:
         if all(len(v) <= COMPACT_AFTER for v in manifest.segments.values()):
@@ -307,7 +343,7 @@ class FactStore:
         )
 
     def remove_orphans(self, manifest: Manifest) -> None:
-        keep = {f for files in manifest.segments.values() for f in files}
+        keep = {f for files in manifest.segments.values() for f in files} | {manifest.intervals}
         for pattern in ("*" + SUFFIX, "*" + LEGACY_SUFFIX):
             for p in self.dir.glob(pattern):
                 if p.name not in keep:

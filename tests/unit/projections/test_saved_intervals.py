@@ -1,0 +1,102 @@
+"""Employment intervals saved in the projection folder: used by the next process, never stale."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+from polars.testing import assert_frame_equal
+
+import projections.api as api
+from projections.api import Projection
+from projections.facts.store import MANIFEST, FactStore
+
+from .factory import Ledger, hire, sick
+
+ON = date(2025, 6, 30)
+
+
+def _hires(ledger: Ledger, ids: range) -> None:
+    for i in ids:
+        ledger.record(hire(f"E{i}", f"A{i}", "2024-01-01", position_pct=50 + i))
+        ledger.record(sick(f"E{i}", "2025-03-03"))
+
+
+def _derivation_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(_: object) -> None:
+        raise AssertionError("derived again although saved")
+
+    monkeypatch.setattr(api, "employment_intervals", refuse)
+
+
+def test_a_rebuild_saves_them_and_the_next_process_uses_them(
+    ledger: Ledger, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _hires(ledger, range(3))
+    Projection(ledger, directory=tmp_path, auto_catch_up=False).rebuild()
+    saved = FactStore(tmp_path).manifest().intervals
+    assert saved is not None and (tmp_path / saved).exists()
+    in_memory = Projection(ledger, auto_catch_up=False)
+    in_memory.catch_up()
+    expected = in_memory.roster(ON)
+    _derivation_fails(monkeypatch)
+    again = Projection(ledger, directory=tmp_path, auto_catch_up=False)
+    assert_frame_equal(again.roster(ON), expected)
+    assert again.roster(ON)["employee_id"].to_list() == ["E0", "E1", "E2"]
+
+
+def test_new_rows_drop_them_and_the_next_query_saves_the_new_ones(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    _hires(ledger, range(2))
+    first = Projection(ledger, directory=tmp_path, auto_catch_up=False)
+    first.catch_up()
+    first.roster(ON)  # the first query derives and saves them
+    old = FactStore(tmp_path).manifest().intervals
+    assert old is not None
+    _hires(ledger, range(2, 3))
+    first.catch_up()
+    assert FactStore(tmp_path).manifest().intervals is None
+    assert not (tmp_path / old).exists()  # no file of an older state stays behind
+    later = Projection(ledger, directory=tmp_path, auto_catch_up=False)
+    assert later.roster(ON)["employee_id"].to_list() == ["E0", "E1", "E2"]
+    assert FactStore(tmp_path).manifest().intervals not in (None, old)
+
+
+def test_intervals_saved_by_other_code_are_derived_again(
+    ledger: Ledger, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _hires(ledger, range(2))
+    Projection(ledger, directory=tmp_path, auto_catch_up=False).rebuild()
+    manifest = json.loads((tmp_path / MANIFEST).read_text())
+    manifest["intervals_code"] = "an older version"
+    (tmp_path / MANIFEST).write_text(json.dumps(manifest))
+    p = Projection(ledger, directory=tmp_path, auto_catch_up=False)
+    assert p.roster(ON)["employee_id"].to_list() == ["E0", "E1"]
+    _derivation_fails(monkeypatch)  # ... and saved again with today's code
+    q = Projection(ledger, directory=tmp_path, auto_catch_up=False)
+    assert q.roster(ON)["employee_id"].to_list() == ["E0", "E1"]
+
+
+def test_a_saved_file_that_does_not_open_is_derived_again(ledger: Ledger, tmp_path: Path) -> None:
+    _hires(ledger, range(2))
+    Projection(ledger, directory=tmp_path, auto_catch_up=False).rebuild()
+    saved = FactStore(tmp_path).manifest().intervals
+    assert saved is not None
+    (tmp_path / saved).write_bytes(b"not sealed")
+    p = Projection(ledger, directory=tmp_path, auto_catch_up=False)
+    assert p.roster(ON)["employee_id"].to_list() == ["E0", "E1"]
+
+
+def test_known_at_never_uses_them(ledger: Ledger, tmp_path: Path) -> None:
+    """They are of everything known now: an auditor's earlier moment derives its own."""
+    _hires(ledger, range(1))
+    ledger.clock = ledger.clock.replace(year=2027)
+    _hires(ledger, range(1, 2))
+    Projection(ledger, directory=tmp_path, auto_catch_up=False).rebuild()
+    p = Projection(ledger, directory=tmp_path, auto_catch_up=False)
+    assert p.roster(ON)["employee_id"].to_list() == ["E0", "E1"]
+    then = ledger.clock.replace(year=2026, month=6)
+    assert p.roster(ON, known_at=then)["employee_id"].to_list() == ["E0"]
