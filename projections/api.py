@@ -29,9 +29,17 @@ from projections.facts.source import (
     forget_delta,
     read_facts,
 )
-from projections.facts.store import FactStore, Manifest, default_directory, fingerprint, merge
+from projections.facts.store import (
+    FactStore,
+    Manifest,
+    default_directory,
+    fingerprint,
+    merge,
+    parse,
+)
 from projections.facts.timeline import employment_intervals, workday_calendar
 from projections.kpi import kpi_series
+from projections.kpi.sickness import sick_window
 from projections.periods import Every
 from projections.reports.equality import equality_report
 from projections.reports.roster import roster
@@ -132,7 +140,9 @@ class Projection:
             if directory is not None
             else None
         )
-        self._facts = Facts.empty()
+        self._loaded = Facts.empty()
+        self._sick_in: list[bytes] | None = None
+        """The opened Parquet of the sick days, while they are not read yet (``_facts``)."""
         self._manifest = Manifest(ledger_url=url)
         self._cache: _Cache | None = None
         self._saved: tuple[int, pl.DataFrame] | None = None
@@ -147,10 +157,24 @@ class Projection:
         """Take the folder's state (facts and any saved intervals) as this process's."""
         assert self.files is not None
         self._manifest = m
-        self._facts = self.files.load(m)
+        self._facts = self.files.load(m, skip=("sick",))
+        self._sick_in = self.files.opened(m, "sick")  # opened now: a changed file fails here
         self._cache = None
         saved = self.files.load_intervals(m)
         self._saved = None if saved is None else (m.position, saved)
+
+    @property
+    def _facts(self) -> Facts:
+        """The stored facts; the sick days (nine rows in ten) are read on first use, so
+        that a KPI query can read only the ones it needs (``kpi``)."""
+        if self._sick_in is not None:
+            opened, self._sick_in = self._sick_in, None
+            self._loaded = replace(self._loaded, sick=parse("sick", opened))
+        return self._loaded
+
+    @_facts.setter
+    def _facts(self, facts: Facts) -> None:
+        self._loaded, self._sick_in = facts, None
 
     # ------------------------------------------------------------ position
     @property
@@ -228,7 +252,7 @@ class Projection:
                 before = self._facts
                 self._facts = merge(self._facts, delta)
                 self._advance_cache(delta, last, before=before)
-            self._manifest = self.files.compact(m, self._facts)
+            self._manifest = self.files.compact(m, lambda: self._facts)
         if self._saved is not None and self._saved[0] != self.position:
             self._saved = None  # of an older state (an erased person's, perhaps)
         return total
@@ -294,8 +318,8 @@ class Projection:
         self._effective(None)
         return last
 
-    def _effective(self, known_at: datetime | None) -> _Cache:
-        if self.auto_catch_up:
+    def _effective(self, known_at: datetime | None, caught_up: bool = False) -> _Cache:
+        if self.auto_catch_up and not caught_up:
             self.catch_up()
         c = self._cache
         if c is not None and c.position == self.position and c.known_at == known_at:
@@ -344,8 +368,23 @@ class Projection:
         targets: Targets | None = None,
     ) -> pl.DataFrame:
         """KPI series over [start, end] (interchange KPI columns, then extras)."""
-        c = self._effective(known_at)
-        return kpi_series(c.facts, start, end, every, by, targets or self.targets, c.intervals)
+        targets = targets or self.targets
+        if self.auto_catch_up:
+            self.catch_up()
+        part = self._with_sick_days_for(start, end) if known_at is None else None
+        if part is not None:
+            return kpi_series(part, start, end, every, by, targets, self._intervals(part, None))
+        c = self._effective(known_at, caught_up=True)
+        return kpi_series(c.facts, start, end, every, by, targets, c.intervals)
+
+    def _with_sick_days_for(self, start: date, end: date) -> Facts | None:
+        """Everything known, but only the sick days the KPIs of [start, end] need: while the
+        sick days are not read yet and no retraction applies (else None: the whole way)."""
+        if self._sick_in is None or self._loaded.retraction.height:
+            return None
+        first, last = sick_window(start, end)
+        days = parse("sick", self._sick_in, pl.col("date").is_between(first, last))
+        return replace(self._loaded, sick=days)
 
     def employments(self, known_at: datetime | None = None) -> pl.DataFrame:
         """Employment timelines: one row per employment and stretch of constant state."""
