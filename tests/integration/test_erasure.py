@@ -226,6 +226,27 @@ def test_an_erasure_updates_the_projection_in_place_as_a_rebuild_would(
         _assert_same(in_place, _all_kpis(kari, folder))
 
 
+def test_the_saved_employment_intervals_forget_the_person_too(kari: str, tmp_path: Path) -> None:
+    """The folder's saved intervals held her birth date and pay: the erasure's commit
+    deletes that file, and the intervals saved after it no longer hold them."""
+    folder = tmp_path / "projection"
+    with open_projection(kari, directory=folder) as p:
+        p.roster(date(2022, 6, 1))  # a query saves the intervals
+    before = FactStore(folder).manifest().intervals
+    assert before is not None
+    _erase(kari)
+    with open_projection(kari, directory=folder) as p:
+        p.roster(date(2022, 6, 1))
+    files = FactStore(folder)
+    after = files.manifest()
+    assert after.intervals not in (None, before) and not (folder / before).exists()
+    saved = files.load_intervals(after)
+    assert saved is not None
+    hers = saved.filter(pl.col("employee_id") == "E1")
+    assert hers.height > 0
+    assert hers["birth_date"].null_count() == hers["annual_salary"].null_count() == hers.height
+
+
 # ----------------------------------------------------------- what is readable
 def test_history_shows_erased_fields_and_keeps_the_trail(kari: str) -> None:
     _erase(kari)
