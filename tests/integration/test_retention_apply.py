@@ -127,9 +127,7 @@ def test_health_first_then_pay_and_birth_date_and_the_kpis_never_move(
 
     first = _apply(sigrid, HEALTH_DUE)
 
-    assert [(r.employee_id, r.kinds, r.keys) for r in first] == [
-        ("E1", ("health", "free_text"), 1)
-    ]
+    assert [(r.employee_id, r.kinds, r.keys) for r in first] == [("E1", ("health", "free_text"), 1)]
     outputs = _outputs(sigrid, folder)
     for name, data in outputs.items():
         for value in ("2017-03-06", "bereavement", WHY, NOTE):
@@ -153,8 +151,8 @@ def test_health_first_then_pay_and_birth_date_and_the_kpis_never_move(
     _assert_same(before, _kpis(sigrid, None))
     _assert_same(then, _kpis(sigrid, None, known_at=KNOWN_THEN))
     # by hand, 2016: Sigrid's 612 345 against Per's 480 000; ages 55 and 26 on 31 Dec
-    y2016 = before["year/None"].filter(pl.col("period_start") == date(2016, 1, 1)).row(
-        0, named=True
+    y2016 = (
+        before["year/None"].filter(pl.col("period_start") == date(2016, 1, 1)).row(0, named=True)
     )
     assert y2016["women_pay_pct_of_men"] == pytest.approx(100 * 612_345 / 480_000)
     assert y2016["mean_age"] == pytest.approx(40.5)
