@@ -39,7 +39,7 @@ from projections.facts.store import (
 )
 from projections.facts.timeline import employment_intervals, workday_calendar
 from projections.kpi import kpi_series
-from projections.kpi.sickness import sick_window
+from projections.kpi.sickness import SICK_COLUMNS, sick_window
 from projections.periods import Every
 from projections.reports.equality import equality_report
 from projections.reports.roster import roster
@@ -383,7 +383,8 @@ class Projection:
         if self._sick_in is None or self._loaded.retraction.height:
             return None
         first, last = sick_window(start, end)
-        days = parse("sick", self._sick_in, pl.col("date").is_between(first, last))
+        rows = pl.col("date").is_between(first, last)
+        days = parse("sick", self._sick_in, rows, columns=SICK_COLUMNS)
         return replace(self._loaded, sick=days)
 
     def employments(self, known_at: datetime | None = None) -> pl.DataFrame:

@@ -25,7 +25,7 @@ from projections.kpi.hms import hms
 from projections.kpi.parental import parental
 from projections.kpi.pay import pay
 from projections.kpi.ratios import finish
-from projections.kpi.sickness import agreed_and_lost, duration_bands, sick_window
+from projections.kpi.sickness import SICK_COLUMNS, agreed_and_lost, duration_bands, sick_window
 from projections.kpi.workforce import workforce
 from projections.periods import BY_CHOICES, EVERY_CHOICES, Every
 from projections.targets import Targets, load_targets
@@ -58,7 +58,8 @@ def kpi_series(
     if every not in EVERY_CHOICES:
         raise ValueError(f"--every {every!r}: choose {', '.join(EVERY_CHOICES)}")
     first, last = sick_window(start, end)
-    facts = replace(facts, sick=facts.sick.filter(pl.col("date").is_between(first, last)))
+    days = facts.sick.select(SICK_COLUMNS).filter(pl.col("date").is_between(first, last))
+    facts = replace(facts, sick=days)
     gone = facts.removed()
     if gone:  # removed persons count only through their frozen share
         facts = facts.without(gone)

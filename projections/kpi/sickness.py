@@ -27,6 +27,10 @@ from projections.facts.timeline import (
 from projections.kpi.context import KEYS, KpiContext
 
 GROUP_STATE = ["position_pct", "sector", "unit", "gender", "birth_date"]
+SICK_COLUMNS = ("employee_id", "date", "certificate", "grade_pct")
+"""The sick-day columns the KPIs read: a query narrows the table to them first, so that
+the millions of event ids and timestamps are neither copied nor (from a saved
+projection) decoded."""
 
 
 def agreed_and_lost(ctx: KpiContext) -> pl.DataFrame:
