@@ -6,6 +6,8 @@ Layout of a projection directory (mode 0700, every file 0600)::
     employment-00000001-ab12cd34.parquet.sealed
     sick-00000001-ab12cd34.parquet.sealed     segments named by the manifest
     ...
+    intervals-00000001-ab12cd34.parquet.sealed  employment intervals at that position
+                                              (derived; dropped by the next commit)
     .lock                                     flock: one writer at a time
 
 Each segment is a Parquet file sealed whole (``ledger.security.sealed_files``)
