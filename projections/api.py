@@ -156,11 +156,16 @@ class Projection:
     def _adopt(self, m: Manifest) -> None:
         """Take the folder's state (facts and any saved intervals) as this process's."""
         assert self.files is not None
+        files = self.files
+        # AES and Parquet release the GIL: the three reads overlap on a second core
+        with ThreadPoolExecutor(max_workers=3) as pool:
+            facts = pool.submit(files.load, m, skip=("sick",))
+            sick = pool.submit(files.opened, m, "sick")  # opened now: a changed file fails here
+            saved = files.load_intervals(m)
+            self._facts = facts.result()
+            self._sick_in = sick.result()
         self._manifest = m
-        self._facts = self.files.load(m, skip=("sick",))
-        self._sick_in = self.files.opened(m, "sick")  # opened now: a changed file fails here
         self._cache = None
-        saved = self.files.load_intervals(m)
         self._saved = None if saved is None else (m.position, saved)
 
     @property
