@@ -251,6 +251,21 @@ def fabricate(path: Path, n_target: int, y0: int, y1: int, seed: int = 1) -> int
 
 
 # ------------------------------------------------------------------ measure
+def warm(url: str) -> None:
+    """Read an SQLite ledger's files once, so that the rebuild and its raw floor both start
+    from the OS cache. Why: a ledger kept from an earlier run may have been pushed out of
+    the cache by the larger ones since, and its first read then measures the disk, not
+    the code (a ten-year rebuild measured 53.8 s so, against 15.1 s from the cache)."""
+    if not url.startswith("sqlite:///"):
+        return
+    path = url[len("sqlite:///") :]
+    for name in (path, path + "-wal"):
+        if os.path.exists(name):
+            with open(name, "rb") as f:
+                while f.read(8 << 20):
+                    pass
+
+
 def raw_read(url: str) -> tuple[float, int]:
     """Read every stored row and decode it into one polars frame (the floor)."""
     from ledger.storage.store import open_store
@@ -334,6 +349,7 @@ def main(argv: list[str] | None = None) -> int:
 
     years = (date(args.y0, 1, 1), date(args.y1, 12, 31))
     projdir = work / "projection"
+    warm(url)
     store = open_store(url, create=False)
     t = time.perf_counter()
     p = Projection(store, url=url, directory=projdir, auto_catch_up=False)
