@@ -236,13 +236,12 @@ class FactStore:
         """Every table of ``manifest``; those in ``skip`` are left empty (read later)."""
         return Facts(
             **{
-                name: pl.DataFrame(schema=schema) if name in skip else self.table(manifest, name)
+                name: pl.DataFrame(schema=schema)
+                if name in skip
+                else parse(name, self.opened(manifest, name))
                 for name, schema in SCHEMAS.items()
             }
         )
-
-    def table(self, manifest: Manifest, name: str) -> pl.DataFrame:
-        return parse(name, self.opened(manifest, name))
 
     def opened(self, manifest: Manifest, name: str) -> list[bytes]:
         """The Parquet bytes of one table's segments, opened (which also checks them)."""

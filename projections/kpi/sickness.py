@@ -53,9 +53,7 @@ def agreed_and_lost(ctx: KpiContext) -> pl.DataFrame:
     sick = ctx.facts.sick.filter(pl.col("date").is_between(ctx.start, ctx.end)).join(
         ctx.cal.filter("workday").select("date"), on="date", how="semi"
     )
-    sick = sick.select("employee_id", "date", "certificate", "grade_pct").join(
-        lv, on=["employee_id", "date"], how="left"
-    )
+    sick = sick.select(SICK_COLUMNS).join(lv, on=["employee_id", "date"], how="left")
     lost = (
         ctx.with_period(attach_state(sick, ctx.intervals, GROUP_STATE))
         .with_columns(ctx.group())
