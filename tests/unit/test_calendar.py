@@ -135,3 +135,18 @@ def test_months_after_is_none_past_the_calendar(
     day: date, months: int, expected: date | None
 ) -> None:
     assert months_after(day, months) == expected
+
+
+def test_public_holidays_equal_the_holidays_package_for_every_year_it_covers() -> None:
+    """Our own list (no import of every country's calendar) against the reference."""
+    import holidays
+
+    for year in range(1901, 2101):
+        reference = holidays.Norway(years=year, include_sundays=False)  # type: ignore[attr-defined]
+        assert public_holidays(year) == {d for d in reference if d.weekday() < 5}, year
+
+
+def test_easter_and_the_days_that_follow_it_are_holidays_at_the_calendar_s_end() -> None:
+    # Easter 9999 is Sunday 28 March (computus); the package covers no year past 2100
+    assert {date(9999, 3, 25), date(9999, 3, 26), date(9999, 3, 29)} <= public_holidays(9999)
+    assert date(9999, 5, 17) in public_holidays(9999)
