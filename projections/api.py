@@ -21,6 +21,7 @@ import polars as pl
 
 from ledger.security.keys import Keyring
 from projections.facts.schema import make_schema
+from projections.facts.sick_runs import sick_runs
 from projections.facts.source import (
     PAGE_SIZE,
     Facts,
@@ -30,6 +31,7 @@ from projections.facts.source import (
     read_facts,
 )
 from projections.facts.store import (
+    DERIVED,
     FactStore,
     Manifest,
     default_directory,
@@ -145,8 +147,9 @@ class Projection:
         """The opened Parquet of the sick days, while they are not read yet (``_facts``)."""
         self._manifest = Manifest(ledger_url=url)
         self._cache: _Cache | None = None
-        self._saved: tuple[int, pl.DataFrame] | None = None
-        """The employment intervals saved in the folder, and the position they are of."""
+        self._saved: tuple[int, dict[str, pl.DataFrame]] = (0, {})
+        """The derived tables saved in the folder (employment intervals, runs of sick
+        days: ``store.DERIVED``), and the position they are of."""
         if self.files is not None:
             with self.files.locked(exclusive=False):
                 m = self.files.manifest()
@@ -154,19 +157,22 @@ class Projection:
                     self._adopt(m)
 
     def _adopt(self, m: Manifest) -> None:
-        """Take the folder's state (facts and any saved intervals) as this process's."""
+        """Take the folder's state (facts and any saved derived tables) as this process's."""
         assert self.files is not None
         files = self.files
-        # AES and Parquet release the GIL: the three reads overlap on a second core
+        # AES and Parquet release the GIL: the reads overlap on a second core
         with ThreadPoolExecutor(max_workers=3) as pool:
             facts = pool.submit(files.load, m, skip=("sick",))
             sick = pool.submit(files.opened, m, "sick")  # opened now: a changed file fails here
-            saved = files.load_intervals(m)
+            derived = {name: pool.submit(files.load_derived, m, name) for name in DERIVED}
             self._facts = facts.result()
             self._sick_in = sick.result()
+            saved = {
+                name: table for name, f in derived.items() if (table := f.result()) is not None
+            }
         self._manifest = m
         self._cache = None
-        self._saved = None if saved is None else (m.position, saved)
+        self._saved = (m.position, saved)
 
     @property
     def _facts(self) -> Facts:
@@ -258,8 +264,8 @@ class Projection:
                 self._facts = merge(self._facts, delta)
                 self._advance_cache(delta, last, before=before)
             self._manifest = self.files.compact(m, lambda: self._facts)
-        if self._saved is not None and self._saved[0] != self.position:
-            self._saved = None  # of an older state (an erased person's, perhaps)
+        if self._saved[0] != self.position:
+            self._saved = (self.position, {})  # of an older state (an erased person's, perhaps)
         return total
 
     def _advance_cache(
@@ -303,6 +309,7 @@ class Projection:
         assert self.files is not None
         self._facts = Facts.empty()
         self._cache = None
+        self._saved = (0, {})
         return self.files.commit(Manifest(), Facts.empty(), 0, None, self.url, replace=True)
 
     def rebuild(self) -> int:
@@ -319,8 +326,10 @@ class Projection:
             )
             self._facts = facts
             self._cache = None
-        # every query needs the intervals: derived once here, saved for the next process
-        self._effective(None)
+            self._saved = (0, {})  # the commit dropped them, even at the same position
+        # every query needs the intervals, and KPIs the runs of sick days: derived once
+        # here, saved for the next process
+        self._runs(self._effective(None).facts)
         return last
 
     def _effective(self, known_at: datetime | None, caught_up: bool = False) -> _Cache:
@@ -339,13 +348,28 @@ class Projection:
         everything known now, else derived (and then saved, for the next process)."""
         if known_at is not None:
             return employment_intervals(facts.employment)
-        if self._saved is not None and self._saved[0] == self.position:
-            return self._saved[1]
+        saved = self._saved_table("intervals")
+        if saved is not None:
+            return saved
         intervals = employment_intervals(facts.employment)
-        self._save_intervals(intervals)
+        self._save("intervals", intervals)
         return intervals
 
-    def _save_intervals(self, intervals: pl.DataFrame) -> None:
+    def _runs(self, facts: Facts) -> pl.DataFrame:
+        """Runs of sick days of everything known (``facts``: all of it, effective), saved
+        in the folder, else derived (and then saved, for the next process)."""
+        saved = self._saved_table("runs")
+        if saved is not None:
+            return saved
+        runs = sick_runs(facts.sick)
+        self._save("runs", runs)
+        return runs
+
+    def _saved_table(self, name: str) -> pl.DataFrame | None:
+        at, saved = self._saved
+        return saved.get(name) if at == self.position else None
+
+    def _save(self, name: str, table: pl.DataFrame) -> None:
         """Best effort: a read-only folder, or one another process moved on, keeps none."""
         if self.files is None or not self.position:
             return
@@ -353,8 +377,10 @@ class Projection:
             with self.files.locked():
                 m = self.files.manifest()
                 if m.position == self.position and m.fingerprint == self._manifest.fingerprint:
-                    self._manifest = self.files.save_intervals(m, intervals)
-                    self._saved = (self.position, intervals)
+                    self._manifest = self.files.save_derived(m, name, table)
+                    at, saved = self._saved
+                    kept = saved if at == self.position else {}
+                    self._saved = (self.position, {**kept, name: table})
         except OSError:
             pass
 
@@ -376,11 +402,25 @@ class Projection:
         targets = targets or self.targets
         if self.auto_catch_up:
             self.catch_up()
-        part = self._with_sick_days_for(start, end) if known_at is None else None
+        if known_at is not None:
+            c = self._effective(known_at, caught_up=True)
+            return kpi_series(c.facts, start, end, every, by, targets, c.intervals)
+        runs = self._saved_table("runs")
+        part = self._without_sick_days() if runs is not None else None
+        if part is None:
+            part = self._with_sick_days_for(start, end)
         if part is not None:
-            return kpi_series(part, start, end, every, by, targets, self._intervals(part, None))
-        c = self._effective(known_at, caught_up=True)
-        return kpi_series(c.facts, start, end, every, by, targets, c.intervals)
+            intervals = self._intervals(part, None)
+            return kpi_series(part, start, end, every, by, targets, intervals, runs)
+        c = self._effective(None, caught_up=True)
+        return kpi_series(c.facts, start, end, every, by, targets, c.intervals, self._runs(c.facts))
+
+    def _without_sick_days(self) -> Facts | None:
+        """Everything known but the sick days (the saved runs stand for them), while no
+        retraction applies (else None)."""
+        if self._loaded.retraction.height:
+            return None
+        return replace(self._loaded, sick=self._loaded.sick.clear())
 
     def _with_sick_days_for(self, start: date, end: date) -> Facts | None:
         """Everything known, but only the sick days the KPIs of [start, end] need: while the

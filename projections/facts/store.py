@@ -7,7 +7,8 @@ Layout of a projection directory (mode 0700, every file 0600)::
     sick-00000001-ab12cd34.parquet.sealed     segments named by the manifest
     ...
     intervals-00000001-ab12cd34.parquet.sealed  employment intervals at that position
-                                              (derived; dropped by the next commit)
+    runs-00000001-ab12cd34.parquet.sealed     runs of sick days at that position
+                                              (both derived; dropped by the next commit)
     .lock                                     flock: one writer at a time
 
 Each segment is a Parquet file sealed whole (``ledger.security.sealed_files``)
@@ -63,7 +64,8 @@ from ledger.security.master_key import HOW_TO_MAKE, KeyProblem, MasterKeySource
 from ledger.security.sealed_files import FileSealer, SealedFileError
 from ledger.services.settings import default_projection_dir
 from ledger.storage.urls import scheme, sqlite_path
-from projections.facts import timeline
+from projections.facts import sick_runs, timeline
+from projections.facts.sick_runs import RUN_SCHEMA
 from projections.facts.source import SCHEMAS, Facts, RowSource, concat
 from projections.facts.timeline import INTERVAL_SCHEMA
 from projections.periods import EXPORT_SCHEMA_VERSION
@@ -88,6 +90,14 @@ INTERVALS_CODE = hashlib.sha256(
 ).hexdigest()[:16]
 """Fingerprint of the code that derives employment intervals from the facts: saved
 intervals derived by other code (an upgrade) are not used, but derived again."""
+RUNS_CODE = hashlib.sha256(
+    Path(sick_runs.__file__).read_bytes()
+    + Path(timeline.__file__).read_bytes()
+    + repr(RUN_SCHEMA).encode()
+).hexdigest()[:16]
+"""The same for the runs of sick days (``projections.facts.sick_runs``)."""
+DERIVED = {"intervals": (INTERVAL_SCHEMA, INTERVALS_CODE), "runs": (RUN_SCHEMA, RUNS_CODE)}
+"""Tables derived from everything known that a projection keeps beside its facts."""
 
 
 def fingerprint(store: RowSource, position: int) -> str | None:
@@ -112,6 +122,9 @@ class Manifest:
     """The sealed employment intervals of everything known at ``position`` (retractions
     applied), saved by the first query after a change: at Oslo's size deriving them
     is a third of a `kpi` call. Any commit drops them (they no longer match)."""
+    runs: str | None = None
+    """The sealed runs of sick days of everything known at ``position``, likewise: with
+    them a `kpi` call reads no sick day at all."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -125,6 +138,8 @@ class Manifest:
             "segments": self.segments,
             "intervals": self.intervals,
             "intervals_code": INTERVALS_CODE,
+            "runs": self.runs,
+            "runs_code": RUNS_CODE,
         }
 
     @staticmethod
@@ -139,6 +154,7 @@ class Manifest:
             data.get("ledger_url"),
             data.get("key_check"),
             data.get("intervals") if data.get("intervals_code") == INTERVALS_CODE else None,
+            data.get("runs") if data.get("runs_code") == RUNS_CODE else None,
         )
 
     def has_segments(self) -> bool:
@@ -309,21 +325,23 @@ class FactStore:
         self._install(new)
         return new
 
-    def save_intervals(self, manifest: Manifest, intervals: pl.DataFrame) -> Manifest:
-        """Name sealed ``intervals`` in the manifest (the caller holds the lock and has
-        checked that ``manifest`` is the one on disk)."""
-        fname = self._write_segment("intervals", intervals, manifest.position)
-        new = replace(manifest, intervals=fname, key_check=self.sealer().key_check())
+    def save_derived(self, manifest: Manifest, name: str, table: pl.DataFrame) -> Manifest:
+        """Name the sealed derived ``table`` (``DERIVED``) in the manifest (the caller holds
+        the lock and has checked that ``manifest`` is the one on disk)."""
+        fname = self._write_segment(name, table, manifest.position)
+        new = replace(manifest, key_check=self.sealer().key_check())
+        setattr(new, name, fname)
         self._install(new)
         return new
 
-    def load_intervals(self, manifest: Manifest) -> pl.DataFrame | None:
-        """The saved intervals, or None (none saved, or a file that does not open: derived
-        again, as a cache is)."""
-        if manifest.intervals is None:
+    def load_derived(self, manifest: Manifest, name: str) -> pl.DataFrame | None:
+        """A saved derived table, or None (none saved, or a file that does not open:
+        derived again, as a cache is)."""
+        fname: str | None = getattr(manifest, name)
+        if fname is None:
             return None
         try:
-            return self.read_segment(manifest.intervals).match_to_schema(INTERVAL_SCHEMA)
+            return self.read_segment(fname).match_to_schema(DERIVED[name][0])
         except (OSError, KeyProblem, pl.exceptions.PolarsError):
             return None
 
@@ -353,7 +371,8 @@ class FactStore:
         )
 
     def remove_orphans(self, manifest: Manifest) -> None:
-        keep = {f for files in manifest.segments.values() for f in files} | {manifest.intervals}
+        keep = {f for files in manifest.segments.values() for f in files}
+        keep |= {getattr(manifest, name) for name in DERIVED}
         for pattern in ("*" + SUFFIX, "*" + LEGACY_SUFFIX):
             for p in self.dir.glob(pattern):
                 if p.name not in keep:

@@ -51,8 +51,13 @@ def kpi_series(
     by: str | None = None,
     targets: Targets | None = None,
     intervals: pl.DataFrame | None = None,
+    runs: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
-    """KPI series over [start, end] from *effective* facts (see ``source.effective``)."""
+    """KPI series over [start, end] from *effective* facts (see ``source.effective``).
+
+    ``intervals`` and ``runs`` (of sick days), when given, are those of the same
+    facts, kept by the projection; the sick days themselves are then not read.
+    """
     if by is not None and by not in BY_CHOICES:
         raise ValueError(f"--by {by!r}: choose one of {', '.join(BY_CHOICES)}")
     if every not in EVERY_CHOICES:
@@ -65,7 +70,9 @@ def kpi_series(
         facts = facts.without(gone)
         if intervals is not None:
             intervals = intervals.filter(~pl.col("employee_id").is_in(gone))
-    ctx = build_context(facts, start, end, every, by, intervals)
+        if runs is not None:
+            runs = runs.filter(~pl.col("employee_id").is_in(gone))
+    ctx = build_context(facts, start, end, every, by, intervals, runs)
     return kpi_from_context(ctx, targets or load_targets())
 
 

@@ -8,6 +8,7 @@ from datetime import date
 
 import polars as pl
 
+from projections.facts.sick_runs import sick_runs
 from projections.facts.source import Facts
 from projections.facts.timeline import (
     day_index,
@@ -35,6 +36,8 @@ class KpiContext:
     """period, period_start, period_end."""
     cal: pl.DataFrame
     """date, workday, cum_before, period: every day of [start, end]."""
+    runs: pl.DataFrame | None = None
+    """Runs of sick days (``sick_runs``) kept with the projection, or None: from ``facts``."""
     _memo: dict[str, pl.DataFrame] = field(default_factory=dict, compare=False, repr=False)
     _memo_lock: threading.Lock = field(default_factory=threading.Lock, compare=False, repr=False)
     """The families run in threads (``kpi_components``): the second to ask waits."""
@@ -45,6 +48,14 @@ class KpiContext:
             if "ip" not in self._memo:
                 self._memo["ip"] = self.explode_periods(self.intervals, "valid_from", "valid_to")
             return self._memo["ip"]
+
+    def sick_runs(self) -> pl.DataFrame:
+        """The runs of sick days (shared by lost work-days and the duration bands)."""
+        with self._memo_lock:
+            if "runs" not in self._memo:
+                given = self.runs
+                self._memo["runs"] = sick_runs(self.facts.sick) if given is None else given
+            return self._memo["runs"]
 
     def group(self, on: str = "period_end") -> pl.Expr:
         return group_expr(self.by, on)
@@ -89,6 +100,7 @@ def build_context(
     every: Every,
     by: str | None,
     intervals: pl.DataFrame | None = None,
+    runs: pl.DataFrame | None = None,
 ) -> KpiContext:
     per = periods(start, end, every)
     cal = workday_calendar(start, end)
@@ -99,4 +111,4 @@ def build_context(
     )
     cal = cal.join(day_period, on="date", how="left").sort("date")
     iv = employment_intervals(facts.employment) if intervals is None else intervals
-    return KpiContext(facts, iv, start, end, every, by, per, cal)
+    return KpiContext(facts, iv, start, end, every, by, per, cal, runs)

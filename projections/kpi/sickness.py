@@ -8,8 +8,9 @@
     rate   = 100 × lost / agreed   (self, doctor and total from the sums)
 
 Agreed time is computed per employment stretch × period with a cumulative
-work-day count (no per-day explosion); only leave days and sick days are
-handled per day.
+work-day count (no per-day explosion), and lost time the same way per run of
+sick days (``sick_runs``) × stretch × period; only leave days, and the sick
+days that fall on them, are handled per day.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ import polars as pl
 from projections.facts.timeline import (
     attach_state,
     leave_days,
-    person_day_key,
     workdays_between,
 )
 from projections.kpi.context import KEYS, KpiContext
@@ -49,33 +49,7 @@ def agreed_and_lost(ctx: KpiContext) -> pl.DataFrame:
         .group_by(KEYS)
         .agg((pl.col("position_pct") / 100.0 * pl.col("leave_frac")).sum().alias("_a2"))
     )
-    # ctx.facts are effective facts: one sick day per person and date already
-    sick = ctx.facts.sick.filter(pl.col("date").is_between(ctx.start, ctx.end)).join(
-        ctx.cal.filter("workday").select("date"), on="date", how="semi"
-    )
-    sick = sick.select(SICK_COLUMNS).join(lv, on=["employee_id", "date"], how="left")
-    lost = (
-        ctx.with_period(attach_state(sick, ctx.intervals, GROUP_STATE))
-        .with_columns(ctx.group())
-        .with_columns(
-            (
-                pl.col("position_pct")
-                / 100.0
-                * pl.col("grade_pct")
-                / 100.0
-                * (1.0 - pl.col("leave_frac").fill_null(0.0))
-            ).alias("_w")
-        )
-        .group_by(KEYS)
-        .agg(
-            pl.col("_w").sum().alias("lost_workdays"),
-            pl.col("_w").filter(pl.col("certificate") == "self").sum().alias("lost_workdays_self"),
-            pl.col("_w")
-            .filter(pl.col("certificate") == "doctor")
-            .sum()
-            .alias("lost_workdays_doctor"),
-        )
-    )
+    lost = _lost(ctx, lv)
     out = (
         a1.join(a2, on=KEYS, how="full", coalesce=True, nulls_equal=True)
         .join(lost, on=KEYS, how="full", coalesce=True, nulls_equal=True)
@@ -93,6 +67,58 @@ def agreed_and_lost(ctx: KpiContext) -> pl.DataFrame:
         "lost_workdays_doctor",
     )
     return out
+
+
+def _lost(ctx: KpiContext, lv: pl.DataFrame) -> pl.DataFrame:
+    """Lost work-days per period and group: each run × employment stretch × period counts
+    position × grade × its work-days; the sick days that are leave days give back their
+    leave share (the only days handled one by one)."""
+    runs = ctx.sick_runs().filter((pl.col("last") >= ctx.start) & (pl.col("first") <= ctx.end))
+    stretches = ctx.intervals.filter(
+        (pl.col("valid_to") >= ctx.start) & (pl.col("valid_from") <= ctx.end)
+    ).select("employee_id", "valid_from", "valid_to", *GROUP_STATE)
+    both = runs.join(stretches, on="employee_id", how="inner").filter(
+        (pl.col("valid_from") <= pl.col("last")) & (pl.col("valid_to") >= pl.col("first"))
+    )
+    both = both.with_columns(
+        pl.max_horizontal("first", "valid_from").alias("_lo"),
+        pl.min_horizontal("last", "valid_to").alias("_hi"),
+    )
+    share = pl.col("position_pct") / 100.0 * pl.col("grade_pct") / 100.0
+    workdays = workdays_between(ctx.cal, "_a", "_b", ctx.start)
+    whole = (
+        ctx.explode_periods(both, "_lo", "_hi")
+        .with_columns(ctx.group())
+        .select(*KEYS, "certificate", (share * workdays).alias("_w"))
+    )
+    on_leave = lv.sort("date").join_asof(
+        runs.sort("first"),
+        left_on="date",
+        right_on="first",
+        by="employee_id",
+        strategy="backward",
+        check_sortedness=False,
+    )
+    on_leave = on_leave.filter(pl.col("date") <= pl.col("last")).select(
+        "employee_id", "date", "leave_frac", "grade_pct", "certificate"
+    )
+    given_back = (
+        ctx.with_period(attach_state(on_leave, ctx.intervals, GROUP_STATE))
+        .with_columns(ctx.group())
+        .select(*KEYS, "certificate", (-share * pl.col("leave_frac")).alias("_w"))
+    )
+    return (
+        pl.concat([whole, given_back])
+        .group_by(KEYS)
+        .agg(
+            pl.col("_w").sum().alias("lost_workdays"),
+            pl.col("_w").filter(pl.col("certificate") == "self").sum().alias("lost_workdays_self"),
+            pl.col("_w")
+            .filter(pl.col("certificate") == "doctor")
+            .sum()
+            .alias("lost_workdays_doctor"),
+        )
+    )
 
 
 def rates(df: pl.DataFrame) -> pl.DataFrame:
@@ -133,29 +159,35 @@ def sick_window(start: date, end: date) -> tuple[date, date]:
     return first, last
 
 
-def occurrences(sick: pl.DataFrame) -> pl.DataFrame:
-    """Maximal runs of consecutive calendar sick days of one person.
+def occurrences(runs: pl.DataFrame) -> pl.DataFrame:
+    """Sickness occurrences: runs of one person that follow day after day, joined.
 
-    employee_id, occurrence (int), date (first day), days (length).
+    employee_id, occurrence (int), date (first day), days (calendar days).
+    ``runs`` in the order ``sick_runs`` gives them.
     """
-    # One integer key per (person, day): consecutive days of one person differ by exactly 1,
-    # days of different persons by about 2**24 (dates are Int32 days since 1970).
-    s = sick.select("employee_id", "date", person_day_key().alias("_k"))
-    s = s.sort("_k").with_columns(pl.col("_k").diff().fill_null(2).alias("_d"))
-    s = s.filter(pl.col("_d") != 0)  # the same day twice is one day
-    s = s.with_columns((pl.col("_d") != 1).cum_sum().alias("occurrence"))
-    return s.group_by("occurrence").agg(
-        pl.col("employee_id").first(),
-        pl.col("date").min(),
-        pl.len().cast(pl.Int64).alias("days"),
+    person = pl.col("employee_id")
+    follows = (person == person.shift(1)) & (
+        pl.col("first") == pl.col("last").shift(1) + pl.duration(days=1)
+    )
+    return (
+        runs.with_columns(
+            (~follows.fill_null(False)).cum_sum().alias("occurrence"),
+            ((pl.col("last") - pl.col("first")).dt.total_days() + 1).alias("_n"),
+        )
+        .group_by("occurrence", maintain_order=True)
+        .agg(
+            person.first(),
+            pl.col("first").first().alias("date"),
+            pl.col("_n").sum().cast(pl.Int64).alias("days"),
+        )
     )
 
 
 def duration_bands(ctx: KpiContext) -> pl.DataFrame:
     """Occurrences that start in the period, counted by length band (1–3, 4–16, 17–56, > 56)."""
     first, last = sick_window(ctx.start, ctx.end)
-    sick = ctx.facts.sick.filter(pl.col("date").is_between(first, last))
-    occ = occurrences(sick).filter(pl.col("date").is_between(ctx.start, ctx.end))
+    runs = ctx.sick_runs().filter((pl.col("last") >= first) & (pl.col("first") <= last))
+    occ = occurrences(runs).filter(pl.col("date").is_between(ctx.start, ctx.end))
     occ = ctx.with_period(attach_state(occ, ctx.intervals, GROUP_STATE)).with_columns(ctx.group())
     aggs = []
     for name, lo, hi in BANDS:

@@ -240,7 +240,7 @@ def test_the_saved_employment_intervals_forget_the_person_too(kari: str, tmp_pat
     files = FactStore(folder)
     after = files.manifest()
     assert after.intervals not in (None, before) and not (folder / before).exists()
-    saved = files.load_intervals(after)
+    saved = files.load_derived(after, "intervals")
     assert saved is not None
     hers = saved.filter(pl.col("employee_id") == "E1")
     assert hers.height > 0

@@ -79,7 +79,7 @@ def test_crash_between_segments_and_manifest_loses_nothing(ledger: Ledger, tmp_p
     assert_frame_equal(restarted.kpi(*YEAR, "quarter"), clean.kpi(*YEAR, "quarter"))
     # orphans were removed by the commit
     m = files.manifest()
-    named = {f for fs in m.segments.values() for f in fs} | {m.intervals} - {None}
+    named = {f for fs in m.segments.values() for f in fs} | {m.intervals, m.runs} - {None}
     assert {p.name for p in tmp_path.glob("*" + SUFFIX)} == named
 
 

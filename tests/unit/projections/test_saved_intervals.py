@@ -1,4 +1,5 @@
-"""Employment intervals saved in the projection folder: used by the next process, never stale."""
+"""Employment intervals and runs of sick days saved in the projection folder: used by the
+next process, never stale."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 import projections.api as api
+import projections.kpi.context as context
 from projections.api import Projection
 from projections.facts.store import MANIFEST, FactStore
 
@@ -100,3 +102,65 @@ def test_known_at_never_uses_them(ledger: Ledger, tmp_path: Path) -> None:
     assert p.roster(ON)["employee_id"].to_list() == ["E0", "E1"]
     then = ledger.clock.replace(year=2026, month=6)
     assert p.roster(ON, known_at=then)["employee_id"].to_list() == ["E0"]
+
+
+# ----------------------------------------------------------- runs of sick days
+YEAR = (date(2025, 1, 1), date(2025, 12, 31))
+
+
+def _runs_derivation_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(_: object) -> None:
+        raise AssertionError("runs derived again although saved")
+
+    monkeypatch.setattr(api, "sick_runs", refuse)
+    monkeypatch.setattr(context, "sick_runs", refuse)
+
+
+def test_a_kpi_query_reads_the_saved_runs_and_no_sick_day(
+    ledger: Ledger, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _hires(ledger, range(3))
+    ledger.record(sick("E1", "2025-03-04"), sick("E1", "2025-03-05", grade_pct=50))
+    Projection(ledger, directory=tmp_path, auto_catch_up=False).rebuild()
+    runs = FactStore(tmp_path).manifest().runs
+    assert runs is not None and (tmp_path / runs).exists()
+    in_memory = Projection(ledger, auto_catch_up=False)
+    in_memory.catch_up()
+    expected = in_memory.kpi(*YEAR, "quarter", "sector")
+    _runs_derivation_fails(monkeypatch)
+    monkeypatch.setattr(api, "parse", lambda *a, **k: pytest.fail("sick days decoded"))
+    again = Projection(ledger, directory=tmp_path, auto_catch_up=False)
+    got = again.kpi(*YEAR, "quarter", "sector")
+    assert_frame_equal(got, expected)
+    # 3 March: E0-E2 at 50, 51, 52 %; E1 on 4 March whole, on 5 March at grade 50
+    assert got["lost_workdays"].sum() == pytest.approx(0.50 + 0.51 + 0.52 + 0.51 + 0.51 * 0.5)
+
+
+def test_new_rows_drop_the_runs_and_the_next_kpi_query_saves_the_new_ones(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    _hires(ledger, range(2))
+    first = Projection(ledger, directory=tmp_path, auto_catch_up=False)
+    first.rebuild()
+    old = FactStore(tmp_path).manifest().runs
+    assert old is not None
+    ledger.record(sick("E0", "2025-03-04"))
+    first.catch_up()
+    assert FactStore(tmp_path).manifest().runs is None
+    assert not (tmp_path / old).exists()
+    # 3 March: E0 and E1 at 50 and 51 %; E0 again on 4 March
+    assert first.kpi(*YEAR, "year")["lost_workdays"][0] == pytest.approx(0.50 + 0.51 + 0.50)
+    assert FactStore(tmp_path).manifest().runs not in (None, old)
+    later = Projection(ledger, directory=tmp_path, auto_catch_up=False)
+    assert later.kpi(*YEAR, "year")["lost_workdays"][0] == pytest.approx(1.51)
+
+
+def test_a_rebuild_at_the_same_position_saves_intervals_and_runs_again(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    _hires(ledger, range(2))
+    Projection(ledger, directory=tmp_path, auto_catch_up=False).rebuild()
+    Projection(ledger, directory=tmp_path, auto_catch_up=False).rebuild()
+    m = FactStore(tmp_path).manifest()
+    assert m.intervals is not None and (tmp_path / m.intervals).exists()
+    assert m.runs is not None and (tmp_path / m.runs).exists()
