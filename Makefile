@@ -17,7 +17,10 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/pip install --quiet -c requirements.lock -e '.[dev]'
 	touch $(STAMP)
 
+# Bytecode compiled here, once: where PYTHONDONTWRITEBYTECODE is set (as on our CI machine)
+# every `hrledger` command otherwise compiled all of our modules again (0.1 s a call).
 env: $(STAMP)
+	@$(BIN)/python -m compileall -q ledger projections cli >/dev/null
 
 lint: env
 	$(BIN)/ruff check ledger projections cli tests benchmarks
