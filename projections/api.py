@@ -21,7 +21,7 @@ import polars as pl
 
 from ledger.security.keys import Keyring
 from projections.facts.schema import make_schema
-from projections.facts.sick_runs import sick_runs
+from projections.facts.sick_runs import renewed_runs, sick_runs
 from projections.facts.source import (
     PAGE_SIZE,
     Facts,
@@ -237,11 +237,15 @@ class Projection:
                 or fingerprint(self.store, m.position) != m.fingerprint
             ):
                 m = self._reset()  # not the ledger we projected: start over
+            runs = self._saved_table("runs")
+            renew: set[str] | None = set()  # persons whose runs of sick days the rows change
             while True:
                 delta, last = read_facts(self.store, m.position, upto=m.position + batch_rows)
                 if last == m.position:
                     break
                 total += last - m.position
+                if renew is not None:  # a retraction: its target's runs are not at hand
+                    renew = None if delta.retraction.height else renew | _sick_persons(delta)
                 fp = fingerprint(self.store, last)
                 erased = bool(delta.erasure.height or delta.shredding.height)
                 if erased and m.position:
@@ -266,6 +270,10 @@ class Projection:
             self._manifest = self.files.compact(m, lambda: self._facts)
         if self._saved[0] != self.position:
             self._saved = (self.position, {})  # of an older state (an erased person's, perhaps)
+            if runs is not None and renew is not None:
+                # only the changed persons' runs are derived again (an erasure: one person's)
+                known = self._effective(None, caught_up=True).facts
+                self._save("runs", renewed_runs(runs, known.sick, renew))
         return total
 
     def _advance_cache(
@@ -351,13 +359,18 @@ class Projection:
         saved = self._saved_table("intervals")
         if saved is not None:
             return saved
-        intervals = employment_intervals(facts.employment)
+        c = self._cache  # kept up to date by a catch-up (``_advance_cache``)
+        if c is not None and c.position == self.position and c.known_at is None:
+            intervals = c.intervals
+        else:
+            intervals = employment_intervals(facts.employment)
         self._save("intervals", intervals)
         return intervals
 
     def _runs(self, facts: Facts) -> pl.DataFrame:
         """Runs of sick days of everything known (``facts``: all of it, effective), saved
-        in the folder, else derived (and then saved, for the next process)."""
+        in the folder, else derived and saved (a rebuild; a catch-up keeps them up to date,
+        ``catch_up``)."""
         saved = self._saved_table("runs")
         if saved is not None:
             return saved
@@ -405,7 +418,7 @@ class Projection:
         if known_at is not None:
             c = self._effective(known_at, caught_up=True)
             return kpi_series(c.facts, start, end, every, by, targets, c.intervals)
-        runs = self._saved_table("runs")
+        runs = self._saved_table("runs")  # else derived from the sick days of the query
         part = self._without_sick_days() if runs is not None else None
         if part is None:
             part = self._with_sick_days_for(start, end)
@@ -413,7 +426,7 @@ class Projection:
             intervals = self._intervals(part, None)
             return kpi_series(part, start, end, every, by, targets, intervals, runs)
         c = self._effective(None, caught_up=True)
-        return kpi_series(c.facts, start, end, every, by, targets, c.intervals, self._runs(c.facts))
+        return kpi_series(c.facts, start, end, every, by, targets, c.intervals, runs)
 
     def _without_sick_days(self) -> Facts | None:
         """Everything known but the sick days (the saved runs stand for them), while no
@@ -528,6 +541,12 @@ class Projection:
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
+
+
+def _sick_persons(delta: Facts) -> set[str]:
+    """The persons whose sick days ``delta`` adds, or takes away (an erasure, retention)."""
+    frames = (delta.sick, delta.erasure, delta.shredding)
+    return {e for df in frames if df.height for e in df["employee_id"].unique().to_list()}
 
 
 def _overlapping(

@@ -12,6 +12,8 @@ query need not read the sick days at all.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import polars as pl
 
 from projections.facts.schema import CERTIFICATE, make_schema
@@ -52,3 +54,15 @@ def sick_runs(sick: pl.DataFrame) -> pl.DataFrame:
         "grade_pct",
         "certificate",
     ).match_to_schema(RUN_SCHEMA)
+
+
+def renewed_runs(runs: pl.DataFrame, sick: pl.DataFrame, persons: Collection[str]) -> pl.DataFrame:
+    """``runs`` with those of ``persons`` derived again from ``sick`` (everything known).
+
+    Why: a month's import, or an erasure, changes the sick days of some persons;
+    deriving the runs of everyone again would cost a second at Oslo's size.
+    """
+    if not persons:
+        return runs
+    theirs = pl.col("employee_id").is_in(pl.Series(list(persons), dtype=pl.String).implode())
+    return pl.concat([runs.filter(~theirs), sick_runs(sick.filter(theirs))])

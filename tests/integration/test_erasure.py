@@ -247,6 +247,27 @@ def test_the_saved_employment_intervals_forget_the_person_too(kari: str, tmp_pat
     assert hers["birth_date"].null_count() == hers["annual_salary"].null_count() == hers.height
 
 
+def test_the_saved_runs_of_sick_days_lose_hers_without_a_rebuild(kari: str, tmp_path: Path) -> None:
+    """The runs saved by a rebuild held her sick-day dates: the catch-up after the
+    erasure deletes that file and saves the runs again, without hers."""
+    folder = tmp_path / "projection"
+    with open_projection(kari, directory=folder, catch_up=False) as p:
+        p.rebuild()
+    before = FactStore(folder).manifest()
+    assert before.runs is not None
+    runs = FactStore(folder).load_derived(before, "runs")
+    assert runs is not None and runs.filter(pl.col("employee_id") == "E1").height > 0
+    _erase(kari)
+    with open_projection(kari, directory=folder) as p:  # catches up
+        files = FactStore(folder)
+        after = files.manifest()
+        assert after.runs not in (None, before.runs) and not (folder / before.runs).exists()
+        renewed = files.load_derived(after, "runs")
+        assert renewed is not None and renewed.height > 0
+        assert renewed.filter(pl.col("employee_id") == "E1").height == 0
+        assert renewed.height == runs.filter(pl.col("employee_id") != "E1").height
+
+
 # ----------------------------------------------------------- what is readable
 def test_history_shows_erased_fields_and_keeps_the_trail(kari: str) -> None:
     _erase(kari)

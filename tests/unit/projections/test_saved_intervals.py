@@ -7,6 +7,7 @@ import json
 from datetime import date
 from pathlib import Path
 
+import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
@@ -136,23 +137,45 @@ def test_a_kpi_query_reads_the_saved_runs_and_no_sick_day(
     assert got["lost_workdays"].sum() == pytest.approx(0.50 + 0.51 + 0.52 + 0.51 + 0.51 * 0.5)
 
 
-def test_new_rows_drop_the_runs_and_the_next_kpi_query_saves_the_new_ones(
+def test_new_rows_renew_the_runs_of_the_persons_they_concern(
     ledger: Ledger, tmp_path: Path
 ) -> None:
     _hires(ledger, range(2))
+    ledger.record(sick("E1", "2025-03-04"))
     first = Projection(ledger, directory=tmp_path, auto_catch_up=False)
     first.rebuild()
     old = FactStore(tmp_path).manifest().runs
     assert old is not None
-    ledger.record(sick("E0", "2025-03-04"))
+    ledger.record(sick("E0", "2025-03-04"), sick("E0", "2025-03-05", grade_pct=50))
     first.catch_up()
-    assert FactStore(tmp_path).manifest().runs is None
-    assert not (tmp_path / old).exists()
-    # 3 March: E0 and E1 at 50 and 51 %; E0 again on 4 March
-    assert first.kpi(*YEAR, "year")["lost_workdays"][0] == pytest.approx(0.50 + 0.51 + 0.50)
-    assert FactStore(tmp_path).manifest().runs not in (None, old)
+    renewed = FactStore(tmp_path).manifest().runs
+    assert renewed not in (None, old) and not (tmp_path / old).exists()
+    runs = FactStore(tmp_path).load_derived(FactStore(tmp_path).manifest(), "runs")
+    assert runs is not None
+    assert sorted(runs.select("employee_id", pl.col("first").dt.day(), "grade_pct").rows()) == [
+        ("E0", 3, 100.0),  # 3-4 March
+        ("E0", 5, 50.0),
+        ("E1", 3, 100.0),  # 3-4 March, untouched
+    ]
     later = Projection(ledger, directory=tmp_path, auto_catch_up=False)
-    assert later.kpi(*YEAR, "year")["lost_workdays"][0] == pytest.approx(1.51)
+    # E0 at 50 %: 3 and 4 March, 5 March at grade 50; E1 at 51 %: 3 and 4 March
+    expected = 0.50 * (1 + 1 + 0.5) + 0.51 * 2
+    assert later.kpi(*YEAR, "year")["lost_workdays"][0] == pytest.approx(expected)
+
+
+def test_a_retraction_drops_the_runs_and_kpis_count_without_them(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    _hires(ledger, range(2))
+    [day] = ledger.record(sick("E1", "2025-03-04"))
+    p = Projection(ledger, directory=tmp_path, auto_catch_up=False)
+    p.rebuild()
+    ledger.record({"type": "retracted", "target_event_id": day, "reason": "wrong person"})
+    p.catch_up()
+    assert FactStore(tmp_path).manifest().runs is None
+    assert p.kpi(*YEAR, "year")["lost_workdays"][0] == pytest.approx(0.50 + 0.51)
+    later = Projection(ledger, directory=tmp_path, auto_catch_up=False)
+    assert later.kpi(*YEAR, "year")["lost_workdays"][0] == pytest.approx(0.50 + 0.51)
 
 
 def test_a_rebuild_at_the_same_position_saves_intervals_and_runs_again(
