@@ -239,6 +239,7 @@ class Projection:
                 m = self._reset()  # not the ledger we projected: start over
             runs = self._saved_table("runs")
             renew: set[str] | None = set()  # persons whose runs of sick days the rows change
+            retracted = bool(self._loaded.retraction.height)  # then runs are of effective facts
             while True:
                 delta, last = read_facts(self.store, m.position, upto=m.position + batch_rows)
                 if last == m.position:
@@ -272,7 +273,7 @@ class Projection:
             self._saved = (self.position, {})  # of an older state (an erased person's, perhaps)
             if runs is not None and renew is not None:
                 # only the changed persons' runs are derived again (an erasure: one person's)
-                known = self._effective(None, caught_up=True).facts
+                known = self._effective(None, caught_up=True).facts if retracted else self._facts
                 self._save("runs", renewed_runs(runs, known.sick, renew))
         return total
 
