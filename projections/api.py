@@ -245,8 +245,9 @@ class Projection:
                 if last == m.position:
                     break
                 total += last - m.position
+                touched = _sick_persons(delta)
                 if renew is not None:  # a retraction: its target's runs are not at hand
-                    renew = None if delta.retraction.height else renew | _sick_persons(delta)
+                    renew = None if delta.retraction.height else renew | touched
                 fp = fingerprint(self.store, last)
                 erased = bool(delta.erasure.height or delta.shredding.height)
                 if erased and m.position:
@@ -264,14 +265,16 @@ class Projection:
                         self._advance_cache(delta, last, erased, before)
                         m = files.result()
                     continue
-                m = self.files.commit(m, delta, last, fp, self.url)
+                same_runs = not touched and not delta.retraction.height  # the file stays valid
+                m = self.files.commit(m, delta, last, fp, self.url, keep_runs=same_runs)
                 before = self._facts
                 self._facts = merge(self._facts, delta)
                 self._advance_cache(delta, last, before=before)
             self._manifest = self.files.compact(m, lambda: self._facts)
-        if self._saved[0] != self.position:
-            self._saved = (self.position, {})  # of an older state (an erased person's, perhaps)
-            if runs is not None and renew is not None:
+        if self._saved[0] != self.position:  # of an older state (an erased person's, perhaps)
+            same = runs is not None and self._manifest.runs is not None  # no sick day changed
+            self._saved = (self.position, {"runs": runs} if same and runs is not None else {})
+            if runs is not None and renew is not None and not same:
                 # only the changed persons' runs are derived again (an erasure: one person's)
                 known = self._effective(None, caught_up=True).facts if retracted else self._facts
                 self._save("runs", renewed_runs(runs, known.sick, renew))

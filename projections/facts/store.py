@@ -299,6 +299,7 @@ class FactStore:
         *,
         replace: bool = False,
         rewrite: Mapping[str, pl.DataFrame] | None = None,
+        keep_runs: bool = False,
     ) -> Manifest:
         """Write ``delta`` as new segments and move the checkpoint to ``position``, atomically.
 
@@ -321,7 +322,9 @@ class FactStore:
         check = old.key_check
         if any(segs.values()):
             check = self.sealer().key_check()
-        new = Manifest(position, fp, segs, ledger_url, check)
+        # the saved runs stay named when ``delta`` changes no sick day (the caller knows)
+        runs = old.runs if keep_runs and not replace and not rewrite else None
+        new = Manifest(position, fp, segs, ledger_url, check, runs=runs)
         self._install(new)
         return new
 

@@ -163,6 +163,30 @@ def test_new_rows_renew_the_runs_of_the_persons_they_concern(
     assert later.kpi(*YEAR, "year")["lost_workdays"][0] == pytest.approx(expected)
 
 
+def test_rows_without_sick_days_keep_the_same_runs_file(ledger: Ledger, tmp_path: Path) -> None:
+    """An HMS deviation changes no sick day: the catch-up names the same file again
+    (rewriting Oslo's runs for it cost a third of a second)."""
+    _hires(ledger, range(2))
+    p = Projection(ledger, directory=tmp_path, auto_catch_up=False)
+    p.rebuild()
+    runs = FactStore(tmp_path).manifest().runs
+    ledger.record(
+        {
+            "type": "hms_deviation",
+            "deviation_id": "D1",
+            "effective_date": "2025-03-05",
+            "sector": "Oppvekst",
+            "unit": "Skole A",
+            "category": "near_miss",
+        }
+    )
+    p.catch_up()
+    m = FactStore(tmp_path).manifest()
+    assert m.position == 5 and m.runs == runs and (tmp_path / runs).exists()
+    later = Projection(ledger, directory=tmp_path, auto_catch_up=False)
+    assert later.kpi(*YEAR, "year")["lost_workdays"][0] == pytest.approx(0.50 + 0.51)
+
+
 def test_a_retraction_drops_the_runs_and_kpis_count_without_them(
     ledger: Ledger, tmp_path: Path
 ) -> None:
