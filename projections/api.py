@@ -373,8 +373,8 @@ class Projection:
 
     def _runs(self, facts: Facts) -> pl.DataFrame:
         """Runs of sick days of everything known (``facts``: all of it, effective), saved
-        in the folder, else derived and saved (a rebuild; a catch-up keeps them up to date,
-        ``catch_up``)."""
+        in the folder, else derived and saved (by a rebuild, or the first `kpi` query that
+        reads every sick day anyway); a catch-up keeps them up to date (``catch_up``)."""
         saved = self._saved_table("runs")
         if saved is not None:
             return saved
@@ -422,14 +422,16 @@ class Projection:
         if known_at is not None:
             c = self._effective(known_at, caught_up=True)
             return kpi_series(c.facts, start, end, every, by, targets, c.intervals)
-        runs = self._saved_table("runs")  # else derived from the sick days of the query
+        runs = self._saved_table("runs")
         part = self._without_sick_days() if runs is not None else None
         if part is None:
             part = self._with_sick_days_for(start, end)
         if part is not None:
             intervals = self._intervals(part, None)
             return kpi_series(part, start, end, every, by, targets, intervals, runs)
-        c = self._effective(None, caught_up=True)
+        c = self._effective(None, caught_up=True)  # every sick day is read by now
+        if runs is None and self.files is not None:
+            runs = self._runs(c.facts)  # saved, for this query and the next process
         return kpi_series(c.facts, start, end, every, by, targets, c.intervals, runs)
 
     def _without_sick_days(self) -> Facts | None:

@@ -187,6 +187,17 @@ def test_rows_without_sick_days_keep_the_same_runs_file(ledger: Ledger, tmp_path
     assert later.kpi(*YEAR, "year")["lost_workdays"][0] == pytest.approx(0.50 + 0.51)
 
 
+def test_a_projection_built_by_catching_up_saves_runs_with_its_first_kpi_query(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    _hires(ledger, range(2))
+    p = Projection(ledger, directory=tmp_path, auto_catch_up=False)
+    p.catch_up()  # from nothing: every sick day read, no runs yet
+    assert FactStore(tmp_path).manifest().runs is None
+    assert p.kpi(*YEAR, "year")["lost_workdays"][0] == pytest.approx(0.50 + 0.51)
+    assert FactStore(tmp_path).manifest().runs is not None
+
+
 def test_a_retraction_drops_the_runs_and_kpis_count_without_them(
     ledger: Ledger, tmp_path: Path
 ) -> None:
@@ -198,6 +209,7 @@ def test_a_retraction_drops_the_runs_and_kpis_count_without_them(
     p.catch_up()
     assert FactStore(tmp_path).manifest().runs is None
     assert p.kpi(*YEAR, "year")["lost_workdays"][0] == pytest.approx(0.50 + 0.51)
+    assert FactStore(tmp_path).manifest().runs is not None  # of the facts as retracted
     later = Projection(ledger, directory=tmp_path, auto_catch_up=False)
     assert later.kpi(*YEAR, "year")["lost_workdays"][0] == pytest.approx(0.50 + 0.51)
 
