@@ -239,7 +239,6 @@ class Projection:
                 m = self._reset()  # not the ledger we projected: start over
             runs = self._saved_table("runs")
             renew: set[str] | None = set()  # persons whose runs of sick days the rows change
-            retracted = bool(self._loaded.retraction.height)  # then runs are of effective facts
             while True:
                 delta, last = read_facts(self.store, m.position, upto=m.position + batch_rows)
                 if last == m.position:
@@ -272,12 +271,17 @@ class Projection:
                 self._advance_cache(delta, last, before=before)
             self._manifest = self.files.compact(m, lambda: self._facts)
         if self._saved[0] != self.position:  # of an older state (an erased person's, perhaps)
-            same = runs is not None and self._manifest.runs is not None  # no sick day changed
-            self._saved = (self.position, {"runs": runs} if same and runs is not None else {})
-            if runs is not None and renew is not None and not same:
-                # only the changed persons' runs are derived again (an erasure: one person's)
-                known = self._effective(None, caught_up=True).facts if retracted else self._facts
-                self._save("runs", renewed_runs(runs, known.sick, renew))
+            if runs is not None and self._manifest.runs is not None:  # no sick day changed
+                self._saved = (self.position, {"runs": runs})
+            else:
+                self._saved = (self.position, {})
+                if runs is not None and renew is not None:
+                    # only the changed persons' runs are derived again (an erasure: hers);
+                    # runs are of effective facts: with retractions, the effective sick days
+                    known = self._facts
+                    if known.retraction.height:
+                        known = self._effective(None, caught_up=True).facts
+                    self._save("runs", renewed_runs(runs, known.sick, renew))
         return total
 
     def _advance_cache(

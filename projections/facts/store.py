@@ -85,16 +85,18 @@ PRIVATE_DIR = 0o700
 PRIVATE_FILE = 0o600
 COMPACT_AFTER = 32
 """Merge a table's segments into one when it has more than this many."""
-INTERVALS_CODE = hashlib.sha256(
-    Path(timeline.__file__).read_bytes() + repr(INTERVAL_SCHEMA).encode()
-).hexdigest()[:16]
+
+
+def _code(schema: pl.Schema, *modules: Any) -> str:
+    """Fingerprint of the code (modules' source) that derives a table of ``schema``."""
+    source = b"".join(Path(m.__file__).read_bytes() for m in modules)
+    return hashlib.sha256(source + repr(schema).encode()).hexdigest()[:16]
+
+
+INTERVALS_CODE = _code(INTERVAL_SCHEMA, timeline)
 """Fingerprint of the code that derives employment intervals from the facts: saved
 intervals derived by other code (an upgrade) are not used, but derived again."""
-RUNS_CODE = hashlib.sha256(
-    Path(sick_runs.__file__).read_bytes()
-    + Path(timeline.__file__).read_bytes()
-    + repr(RUN_SCHEMA).encode()
-).hexdigest()[:16]
+RUNS_CODE = _code(RUN_SCHEMA, sick_runs, timeline)
 """The same for the runs of sick days (``projections.facts.sick_runs``)."""
 DERIVED = {"intervals": (INTERVAL_SCHEMA, INTERVALS_CODE), "runs": (RUN_SCHEMA, RUNS_CODE)}
 """Tables derived from everything known that a projection keeps beside its facts."""
