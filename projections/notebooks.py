@@ -19,7 +19,9 @@ import argparse
 import multiprocessing
 import os
 import re
+import shutil
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -36,6 +38,7 @@ INJECTED_TAG = "injected-parameters"
 CHART_DIR_ENV = "HRLEDGER_CHART_DIR"  # projections.charts.CHART_DIR_ENV (not imported: slow)
 DEFAULT_TIMEOUT = 600
 DEFAULT_JOBS = 2
+START_ATTEMPTS = 3  # a kernel that dies before it runs a cell is started again
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
@@ -88,36 +91,59 @@ def _write_html(nb: Any, path: Path) -> None:
     path.write_text(body, encoding="utf-8")
 
 
+def _start_failed(error: RuntimeError) -> bool:
+    """A kernel that died (or never answered) before it ran anything: safe to start again."""
+    return str(error).startswith(("Kernel died before replying", "Kernel didn't respond"))
+
+
 def run_notebook(
     path: Path, out: Path, params: dict[str, Any], timeout: int = DEFAULT_TIMEOUT
 ) -> Result:
     """Execute one notebook; write its HTML, executed .ipynb and charts under ``out``."""
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+    from traitlets.config import Config
 
-    nb = inject_parameters(nbformat.read(path, as_version=4), params)  # type: ignore[no-untyped-call]
     chart_dir = out / path.stem
     chart_dir.mkdir(parents=True, exist_ok=True)
     for old in chart_dir.glob("*.png"):
         old.unlink()
-    error: str | None = None
-    t0 = time.monotonic()
-    client = NotebookClient(
-        nb,
-        # The kernel listens on loopback only; its "TCP without encryption" warning is noise.
-        extra_arguments=["--IPKernelApp.log_level=ERROR"],
-        timeout=timeout,
-        kernel_name="python3",
-        resources={"metadata": {"path": str(path.parent)}},
-    )
     env = {**os.environ, CHART_DIR_ENV: str(chart_dir.resolve())}
     if "LEDGER_URL" in params:
         env["HRLEDGER_DB"] = str(params["LEDGER_URL"])
+    # The kernel talks to us over Unix sockets, not loopback TCP: a TCP port picked as
+    # free can be taken by another process before the kernel binds it, and the kernel
+    # then dies at start (seen in CI, with several kernels and database clients at once).
+    # The sockets' path is absolute (the kernel runs in the notebook's folder, we do not)
+    # and in a folder of this run's own, so kernels running at once never share one.
+    sockets = tempfile.mkdtemp(prefix="hrledger-kernel-")
+    config = Config({"KernelManager": {"transport": "ipc", "ip": os.path.join(sockets, "k")}})
+    error: str | None = None
+    t0 = time.monotonic()
     try:
-        client.execute(env=env)
-    except (CellExecutionError, CellTimeoutError, DeadKernelError) as e:
-        text = ANSI.sub("", str(e)).strip()
-        error = text.splitlines()[-1] if text else type(e).__name__
+        for attempt in range(1, START_ATTEMPTS + 1):
+            nb = inject_parameters(nbformat.read(path, as_version=4), params)  # type: ignore[no-untyped-call]
+            client = NotebookClient(
+                nb,
+                config=config,
+                # The kernel's "connection without encryption" warning is noise here.
+                extra_arguments=["--IPKernelApp.log_level=ERROR"],
+                timeout=timeout,
+                kernel_name="python3",
+                resources={"metadata": {"path": str(path.parent)}},
+            )
+            try:
+                client.execute(env=env)
+            except (CellExecutionError, CellTimeoutError, DeadKernelError) as e:
+                text = ANSI.sub("", str(e)).strip()
+                error = text.splitlines()[-1] if text else type(e).__name__
+            except RuntimeError as e:
+                if not _start_failed(e) or attempt == START_ATTEMPTS:
+                    raise
+                continue
+            break
+    finally:
+        shutil.rmtree(sockets, ignore_errors=True)
     seconds = time.monotonic() - t0
     html = out / f"{path.stem}.html"
     nbformat.write(nb, out / f"{path.stem}.ipynb")  # type: ignore[no-untyped-call]

@@ -8,7 +8,9 @@ retractions to find.
 from __future__ import annotations
 
 import html
+import json
 import re
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -188,3 +190,80 @@ def test_failing_notebook_makes_the_command_fail(tmp_path: Path) -> None:
     )
     assert code == 1
     assert (tmp_path / "out" / "01_broken.html").exists()
+
+
+def _one_cell_notebook(folder: Path, source: str) -> Path:
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source)])
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    folder.mkdir()
+    nbformat.write(nb, folder / "01_probe.ipynb")
+    return folder
+
+
+def _kernel_that_dies(tmp_path: Path, times: int) -> Path:
+    """A ``python3`` kernel spec (found first through ``JUPYTER_PATH``) whose first
+    ``times`` starts exit at once, as a kernel does when its port was taken; it counts
+    its starts in ``starts``."""
+    launcher = tmp_path / "launcher.py"
+    starts = tmp_path / "starts"
+    launcher.write_text(
+        "import pathlib, runpy, sys\n"
+        f"starts = pathlib.Path({str(starts)!r})\n"
+        "n = len(starts.read_text()) if starts.exists() else 0\n"
+        "starts.write_text('x' * (n + 1))\n"
+        f"if n < {times}:\n"
+        "    sys.exit(1)\n"
+        "runpy.run_module('ipykernel_launcher', run_name='__main__')\n"
+    )
+    spec = tmp_path / "jupyter" / "kernels" / "python3"
+    spec.mkdir(parents=True)
+    argv = [sys.executable, str(launcher), "-f", "{connection_file}"]
+    (spec / "kernel.json").write_text(
+        json.dumps({"argv": argv, "display_name": "Python 3", "language": "python"})
+    )
+    return starts
+
+
+def test_a_kernel_that_dies_at_start_is_started_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    starts = _kernel_that_dies(tmp_path, times=1)
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
+    src = _one_cell_notebook(tmp_path / "nb", "print(6 * 7)")
+
+    [result] = runner.run_all(tmp_path / "out", directory=src, jobs=1, timeout=60)
+
+    assert result.ok
+    assert starts.read_text() == "xx"
+    executed = nbformat.read(tmp_path / "out" / "01_probe.ipynb", as_version=4)
+    assert executed.cells[0].outputs[0]["text"] == "42\n"
+
+
+def test_a_kernel_that_never_starts_fails_after_three_tries(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    starts = _kernel_that_dies(tmp_path, times=99)
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
+    src = _one_cell_notebook(tmp_path / "nb", "print(6 * 7)")
+
+    with pytest.raises(RuntimeError, match="Kernel died before replying"):
+        runner.run_all(tmp_path / "out", directory=src, jobs=1, timeout=60)
+    assert starts.read_text() == "xxx"
+
+
+def test_the_kernel_listens_on_unix_sockets_not_tcp_ports(tmp_path: Path) -> None:
+    probe = (
+        "import json, ipykernel.connect\n"
+        "print(json.loads(ipykernel.connect.get_connection_info())['transport'])"
+    )
+    src = _one_cell_notebook(tmp_path / "nb", probe)
+
+    [result] = runner.run_all(tmp_path / "out", directory=src, jobs=1, timeout=60)
+
+    assert result.ok, result.error
+    executed = nbformat.read(tmp_path / "out" / "01_probe.ipynb", as_version=4)
+    assert executed.cells[0].outputs[0]["text"] == "ipc\n"
