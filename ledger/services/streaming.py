@@ -36,10 +36,11 @@ from ledger.domain.errors import ImportRefused, Problem
 from ledger.domain.policy import Policy
 from ledger.domain.validation import validate_line
 from ledger.security.keys import LEDGER_KEY_ID, Keyring
-from ledger.services.checking import BatchChecker, Line, Lookups, route_lines
+from ledger.services.checking import BatchChecker, Line, Lookups, Sealed, route_lines
 from ledger.services.file_ids import FileEventIds
 from ledger.services.rule_state import due_snapshots, load_states, read_lookups
-from ledger.storage.port import EventStore, UnitOfWork, batched
+from ledger.services.write_behind import WriteBehind, waiting
+from ledger.storage.port import EventStore, batched
 
 CHUNK = 5_000
 """Lines validated, checked, sealed and written at a time."""
@@ -102,27 +103,48 @@ def _record(
 ) -> BatchChecker:
     """The unit of work of ``record_file``; the checker holds the state to snapshot."""
     with store.unit_of_work() as uow:
-        empty = store.max_position() == 0  # nothing to look up in an empty ledger
-        master = store.master_key.require()
-        ring = Keyring({}, master, store, configured=store.master_key)
-        if not empty:
-            ring.load_persons(store, [])  # the ledger key
-            if LEDGER_KEY_ID not in ring.rows:  # an older ledger: check on any live key
-                ring.include([r for r in store.key_rows() if r.wrapped is not None][:1])
-            ring.check_master()  # before a key is made with it
-        if LEDGER_KEY_ID not in ring.rows:  # made up front, so later writes can check the master
-            ring.key_for(None)
-        checker = BatchChecker({}, {}, ring, policy, recorded_at)
-        for lines in batched(numbered, chunk):
-            todo, known = _validated(lines, carried, checker.problems, store, empty)
-            carried.skipped += known
-            positions = _check_chunk(todo, carried, checker, store, uow, empty)
-            if positions:
-                span = carried.span
-                carried.span = (span[0] if span else positions[0], positions[-1])
-                carried.stored += len(positions)
+        writes = WriteBehind(uow)
+        try:
+            checker = _check_and_write(
+                waiting(store, writes), writes, numbered, chunk, carried, policy, recorded_at
+            )
+        finally:
+            writes.close()  # before the commit (or the rollback)
         if checker.problems:
             raise ImportRefused(checker.problems)  # rolls back every chunk written
+        if writes.positions:
+            carried.span = (writes.positions[0], writes.positions[-1])
+            carried.stored = len(writes.positions)
+    return checker
+
+
+def _check_and_write(
+    store: EventStore,
+    writes: WriteBehind,
+    numbered: Iterable[tuple[int, Any]],
+    chunk: int,
+    carried: _Carried,
+    policy: Policy,
+    recorded_at: datetime,
+) -> BatchChecker:
+    """Every chunk checked and sealed here, and written behind (``write_behind``)."""
+    empty = store.max_position() == 0  # nothing to look up in an empty ledger
+    master = store.master_key.require()
+    ring = Keyring({}, master, store, configured=store.master_key)
+    if not empty:
+        ring.load_persons(store, [])  # the ledger key
+        if LEDGER_KEY_ID not in ring.rows:  # an older ledger: check on any live key
+            ring.include([r for r in store.key_rows() if r.wrapped is not None][:1])
+        ring.check_master()  # before a key is made with it
+    if LEDGER_KEY_ID not in ring.rows:  # made up front, so later writes can check the master
+        ring.key_for(None)
+    checker = BatchChecker({}, {}, ring, policy, recorded_at)
+    for lines in batched(numbered, chunk):
+        todo, known = _validated(lines, carried, checker.problems, store, empty)
+        carried.skipped += known
+        sealed = _check_chunk(todo, carried, checker, store, empty)
+        if sealed is not None:
+            writes.write(sealed.events, sealed.new_keys)
     return checker
 
 
@@ -159,11 +181,10 @@ def _check_chunk(
     carried: _Carried,
     checker: BatchChecker,
     store: EventStore,
-    uow: UnitOfWork,
     empty: bool,
-) -> list[int]:
+) -> Sealed | None:
     if not todo:
-        return []
+        return None
     found = read_lookups(store, todo, empty=empty)
     for _, ev in todo:
         if ev["type"] == "hired":
@@ -191,8 +212,8 @@ def _check_chunk(
     checker.routes = routes  # only this chunk's: memory stays flat
     sealed = checker.check(todo)
     if checker.problems:
-        return []  # keep checking: every problem of the file is reported, nothing written
-    return uow.write(sealed.events, sealed.new_keys)
+        return None  # keep checking: every problem of the file is reported, nothing written
+    return sealed
 
 
 def _persons(todo: list[Line], streams: set[str]) -> Iterator[str]:

@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+import orjson
+
 from ledger.domain.errors import StorageError
 from ledger.security.chain import GENESIS, link
 from ledger.security.keys import KEY_COLUMNS, LEDGER_KEY_ID, KeyRow, MasterKeySource, key_row
@@ -73,7 +75,11 @@ class SQLiteStore:
         try:
             if create:
                 self._create_library_tables()
-                self.conn = sqlite3.connect(path, isolation_level=None, timeout=60)
+                # An import writes from a thread of its own, one use at a time
+                # (ledger.services.write_behind).
+                self.conn = sqlite3.connect(
+                    path, isolation_level=None, timeout=60, check_same_thread=False
+                )
             else:  # read commands: never create or change anything (works on read-only media)
                 self.conn = _open_read_only(path)
             self.conn.execute("PRAGMA busy_timeout = 60000")
@@ -331,6 +337,21 @@ class SQLiteStore:
         self.conn.close()
 
 
+_CHUNK_ROWS = "FROM json_each(:rows) AS j"
+"""A chunk's rows: ``[originator id, version, topic, state offset, state length, event id,
+stream]`` each; ``:first`` is the first position, ``:states`` the states and ``:hashes``
+the chain hashes (32 bytes each), concatenated."""
+_CHUNK_INSERTS = (
+    "INSERT INTO stored_events (rowid, originator_id, originator_version, topic, state) "
+    "SELECT :first + j.key, j.value ->> 0, j.value ->> 1, j.value ->> 2, "
+    f"substr(:states, j.value ->> 3, j.value ->> 4) {_CHUNK_ROWS}",
+    "INSERT INTO ledger_chain SELECT :first + j.key, substr(:hashes, j.key * 32 + 1, 32) "
+    + _CHUNK_ROWS,
+    "INSERT INTO ledger_event_ids SELECT j.value ->> 5, j.value ->> 0, j.value ->> 6 "
+    + _CHUNK_ROWS,
+)
+
+
 class SQLiteUnitOfWork:
     """The rows of one open transaction; positions are SQLite rowids, given in order."""
 
@@ -344,28 +365,33 @@ class SQLiteUnitOfWork:
         c = self.conn
         first = self.next_position
         for chunk in chunks(events, 20_000):
-            event_rows = []
-            chain_rows = []
-            id_rows = []
+            rows, states, hashes = [], [], []
             employments = []
             pos = self.next_position
             prev = self.head
+            offset = 1  # substr() counts from 1
             for e in chunk:
                 oid = hex_id(e.originator_id)
-                event_rows.append((pos, oid, e.version, e.topic, e.state))
+                rows.append((oid, e.version, e.topic, offset, len(e.state), e.event_id, e.stream))
+                offset += len(e.state)
+                states.append(e.state)
                 prev = link(prev, pos, oid, e.version, e.topic, e.state)
-                chain_rows.append((pos, prev))
-                id_rows.append((e.event_id, oid, e.stream))
+                hashes.append(prev)
                 if e.employment is not None:
                     employments.append(e.employment)
                 pos += 1
-            c.executemany(
-                "INSERT INTO stored_events (rowid, originator_id, originator_version, topic, "
-                "state) VALUES (?,?,?,?,?)",
-                event_rows,
-            )
-            c.executemany("INSERT INTO ledger_chain VALUES (?,?)", chain_rows)
-            c.executemany("INSERT INTO ledger_event_ids VALUES (?,?,?)", id_rows)
+            # One statement per table, its rows in one JSON and one blob parameter: SQLite
+            # then inserts the whole chunk in one step, with the GIL released throughout
+            # (executemany takes the GIL back for every row, which stalls a write made
+            # beside the import's checking: ledger.services.write_behind).
+            params = {
+                "first": self.next_position,
+                "rows": orjson.dumps(rows).decode(),  # text: newer SQLite reads a blob as JSONB
+                "states": b"".join(states),
+                "hashes": b"".join(hashes),
+            }
+            for statement in _CHUNK_INSERTS:
+                c.execute(statement, params)
             c.executemany("INSERT OR IGNORE INTO ledger_employments VALUES (?,?)", employments)
             self.next_position, self.head = pos, prev
         if new_keys:

@@ -16,6 +16,7 @@ import pytest
 from ledger.domain.streams import person_stream, stream_uuid
 from ledger.security.keys import KeyRow
 from ledger.services.verification import verify
+from ledger.services.write_behind import WriteBehind, waiting
 from ledger.storage.memory import MemoryStore
 from ledger.storage.port import ConcurrentWrite, Erasure, EventStore, NewEvent
 from ledger.storage.store import open_store
@@ -87,6 +88,38 @@ def test_an_event_id_stored_meanwhile_is_a_concurrent_write(store: EventStore) -
         uow.write([event("E3", 1, "s1")])
 
     assert store.max_position() == 1 and store.existing_event_ids(["s2"]) == set()
+
+
+def test_writes_behind_get_the_next_positions_in_order(store: EventStore) -> None:
+    with store.unit_of_work() as uow:
+        writes = WriteBehind(uow)
+        writes.write([hire("E1", "A1", 1, "h1"), event("E1", 2, "s1")], [key("E1")])
+        writes.write([event("E1", 3, "s2")], [])
+        waiting(store, writes).max_position()  # waits for the write in flight
+        assert writes.positions == [1, 2, 3]
+        writes.write([event("E2", 1, "s3")], [])
+        writes.close()
+
+    assert writes.positions == [1, 2, 3, 4]
+    assert verify(store).ok and verify(store).events == 4
+    assert store.locate_events(["s2", "s3"]) == {"s2": "person:E1", "s3": "person:E2"}
+
+
+def test_a_write_behind_that_fails_rolls_back_the_unit(store: EventStore) -> None:
+    with store.unit_of_work() as uow:
+        uow.write([event("E1", 1, "s1")])
+
+    with pytest.raises(ConcurrentWrite), store.unit_of_work() as uow:
+        writes = WriteBehind(uow)
+        try:
+            writes.write([event("E2", 1, "s2")], [key("E2")])
+            writes.write([event("E3", 1, "s1")], [])  # s1 is taken: fails in the thread
+            writes.write([event("E4", 1, "s4")], [])  # the failure is raised here, or …
+        finally:
+            writes.close()  # … here, before the unit of work ends
+
+    assert store.max_position() == 1
+    assert store.existing_event_ids(["s2", "s4"]) == set() and store.key_rows(["E2"]) == []
 
 
 def test_a_stream_version_stored_meanwhile_is_a_concurrent_write(store: EventStore) -> None:
