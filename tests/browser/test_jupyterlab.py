@@ -141,29 +141,38 @@ def jupyterlab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
         "JUPYTER_CONFIG_DIR": str(base / "config"),
     }
     env.pop(runner.CHART_DIR_ENV, None)
-    port, token = _free_port(), secrets.token_hex(16)
-    log = base / "jupyterlab.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            lab.command(port=port, token=token, notebooks=books, open_browser=False),
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    server = Lab(port, token, proc, log)
+    server = _start_lab(env, books, base / "jupyterlab.log")
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                server.api("status")
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"JupyterLab did not start:\n{log.read_text()[-3000:]}")
-                time.sleep(0.3)
         yield server
     finally:
+        _stop(server.process)
+
+
+def _start_lab(env: dict[str, str], books: Path, log: Path, tries: int = 3) -> Lab:
+    """JupyterLab on a free port, or on another one if that was taken before it bound it
+    (``make lab`` says ``port_retries=0``: the URL it prints must be the one that works)."""
+    token = secrets.token_hex(16)
+    for _ in range(tries):
+        port = _free_port()
+        with log.open("wb") as out:
+            proc = subprocess.Popen(
+                lab.command(port=port, token=token, notebooks=books, open_browser=False),
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        server = Lab(port, token, proc, log)
+        deadline = time.monotonic() + 60
+        while proc.poll() is None and time.monotonic() < deadline:
+            try:
+                server.api("status")
+                return server
+            except OSError:
+                time.sleep(0.3)
         _stop(proc)
+        if "already in use" not in log.read_text():
+            break
+    pytest.fail(f"JupyterLab did not start:\n{log.read_text()[-3000:]}")
 
 
 @pytest.fixture(scope="module")
