@@ -4,9 +4,9 @@ The library's recorder creates ``stored_events`` (with its notification id
 sequence and NOTIFY channel, so the library's subscriptions work). Appends
 take one advisory lock per schema (as the library's ``LOCK TABLE`` would, but
 without needing UPDATE rights) so commit order equals position order,
-reserve positions from the sequence, and COPY
-the rows: a large import is one transaction and never hits the pipeline-mode
-hang of very large ``save()`` calls.
+reserve positions from the sequence, and insert the rows with one statement
+per table and chunk: a large import is one transaction and never hits the
+pipeline-mode hang of very large ``save()`` calls.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urlparse, urlunparse
 from uuid import UUID
 
+import orjson
 import psycopg
 from psycopg import sql
 
@@ -371,9 +372,33 @@ class PostgresStore:
         self.conn.close()
 
 
+_CHUNK_ROWS = "FROM json_array_elements(%(rows)s::json) WITH ORDINALITY AS j(r, n)"
+"""A chunk's rows: ``[position, originator id (hex), version, topic, state offset, state
+length, event id, stream]`` each; ``%(states)s`` the states and ``%(hashes)s`` the chain
+hashes (32 bytes each), concatenated."""
+_CHUNK_INSERTS = (
+    (
+        "INSERT INTO {} (notification_id, originator_id, originator_version, topic, state) "
+        "SELECT (j.r->>0)::bigint, (j.r->>1)::uuid, (j.r->>2)::bigint, j.r->>3, "
+        "substring(%(states)s::bytea FROM (j.r->>4)::int FOR (j.r->>5)::int) " + _CHUNK_ROWS,
+        "stored_events",
+    ),
+    (
+        "INSERT INTO {} (position, chain_hash) SELECT (j.r->>0)::bigint, "
+        "substring(%(hashes)s::bytea FROM ((j.n - 1) * 32 + 1)::int FOR 32) " + _CHUNK_ROWS,
+        "ledger_chain",
+    ),
+    (
+        "INSERT INTO {} (event_id, originator_id, stream) "
+        "SELECT j.r->>6, (j.r->>1)::uuid, j.r->>7 " + _CHUNK_ROWS,
+        "ledger_event_ids",
+    ),
+)
+
+
 class PostgresUnitOfWork:
     """The rows of one open transaction: positions reserved from the library's sequence,
-    rows COPYed, chunk by chunk, so a file of any size stays one transaction."""
+    rows inserted chunk by chunk, so a file of any size stays one transaction."""
 
     def __init__(self, store: PostgresStore, cur: psycopg.Cursor[Any], head: bytes):
         self.store = store
@@ -417,29 +442,26 @@ class PostgresUnitOfWork:
             ).fetchall()
         )
         prev = self.head
-        chain_rows = []
-        with cur.copy(
-            sql.SQL(
-                "COPY {} (notification_id, originator_id, originator_version, topic, state)"
-                " FROM STDIN"
-            ).format(t("stored_events"))
-        ) as copy:
-            for pos, e in zip(positions, chunk, strict=True):
-                copy.write_row((pos, e.originator_id, e.version, e.topic, e.state))
-                prev = link(prev, pos, e.originator_id.hex, e.version, e.topic, e.state)
-                chain_rows.append((pos, prev))
-        with cur.copy(
-            sql.SQL("COPY {} (position, chain_hash) FROM STDIN").format(t("ledger_chain"))
-        ) as copy:
-            for r in chain_rows:
-                copy.write_row(r)
-        with cur.copy(
-            sql.SQL("COPY {} (event_id, originator_id, stream) FROM STDIN").format(
-                t("ledger_event_ids")
-            )
-        ) as copy:
-            for e in chunk:
-                copy.write_row((e.event_id, e.originator_id, e.stream))
+        rows, states, hashes = [], [], []
+        offset = 1  # substring() counts from 1
+        for pos, e in zip(positions, chunk, strict=True):
+            oid = e.originator_id.hex
+            rows.append((pos, oid, e.version, e.topic, offset, len(e.state), e.event_id, e.stream))
+            offset += len(e.state)
+            states.append(e.state)
+            prev = link(prev, pos, oid, e.version, e.topic, e.state)
+            hashes.append(prev)
+        # One statement per table, the rows as one JSON text and the states and chain
+        # hashes as one bytea each: the server inserts the chunk while this thread waits
+        # with the GIL released (ledger.services.write_behind), where a COPY fed row by
+        # row from Python held it.
+        params = {
+            "rows": orjson.dumps(rows).decode(),
+            "states": b"".join(states),
+            "hashes": b"".join(hashes),
+        }
+        for statement, table in _CHUNK_INSERTS:
+            cur.execute(sql.SQL(statement).format(t(table)), params)
         employments = [e.employment for e in chunk if e.employment is not None]
         if employments:
             cur.executemany(
