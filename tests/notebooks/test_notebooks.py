@@ -204,7 +204,7 @@ def _one_cell_notebook(folder: Path, source: str) -> Path:
     return folder
 
 
-def _kernel_that_dies(tmp_path: Path, times: int) -> Path:
+def _kernel_that_dies(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, times: int) -> Path:
     """A ``python3`` kernel spec (found first through ``JUPYTER_PATH``) whose first
     ``times`` starts exit at once, as a kernel does when its port was taken; it counts
     its starts in ``starts``."""
@@ -225,29 +225,32 @@ def _kernel_that_dies(tmp_path: Path, times: int) -> Path:
     (spec / "kernel.json").write_text(
         json.dumps({"argv": argv, "display_name": "Python 3", "language": "python"})
     )
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
     return starts
+
+
+def _printed(out: Path) -> str:
+    executed = nbformat.read(out / "01_probe.ipynb", as_version=4)
+    return str(executed.cells[0].outputs[0]["text"])
 
 
 def test_a_kernel_that_dies_at_start_is_started_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    starts = _kernel_that_dies(tmp_path, times=1)
-    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
+    starts = _kernel_that_dies(tmp_path, monkeypatch, times=1)
     src = _one_cell_notebook(tmp_path / "nb", "print(6 * 7)")
 
     [result] = runner.run_all(tmp_path / "out", directory=src, jobs=1, timeout=60)
 
     assert result.ok
     assert starts.read_text() == "xx"
-    executed = nbformat.read(tmp_path / "out" / "01_probe.ipynb", as_version=4)
-    assert executed.cells[0].outputs[0]["text"] == "42\n"
+    assert _printed(tmp_path / "out") == "42\n"
 
 
 def test_a_kernel_that_never_starts_fails_after_three_tries(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    starts = _kernel_that_dies(tmp_path, times=99)
-    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
+    starts = _kernel_that_dies(tmp_path, monkeypatch, times=99)
     src = _one_cell_notebook(tmp_path / "nb", "print(6 * 7)")
 
     with pytest.raises(RuntimeError, match="Kernel died before replying"):
@@ -265,5 +268,4 @@ def test_the_kernel_listens_on_unix_sockets_not_tcp_ports(tmp_path: Path) -> Non
     [result] = runner.run_all(tmp_path / "out", directory=src, jobs=1, timeout=60)
 
     assert result.ok, result.error
-    executed = nbformat.read(tmp_path / "out" / "01_probe.ipynb", as_version=4)
-    assert executed.cells[0].outputs[0]["text"] == "ipc\n"
+    assert _printed(tmp_path / "out") == "ipc\n"
