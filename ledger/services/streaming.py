@@ -112,9 +112,7 @@ def _record(
             writes.close()  # before the commit (or the rollback)
         if checker.problems:
             raise ImportRefused(checker.problems)  # rolls back every chunk written
-        if writes.positions:
-            carried.span = (writes.positions[0], writes.positions[-1])
-            carried.stored = len(writes.positions)
+        carried.span, carried.stored = writes.span, writes.stored
     return checker
 
 

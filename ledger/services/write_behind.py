@@ -40,8 +40,11 @@ class WriteBehind:
         self._uow = uow
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger-write")
         self._pending: Future[list[int]] | None = None
-        self.positions: list[int] = []
-        """The positions of every write finished so far, in order."""
+        self.stored = 0
+        """Events written so far (not their positions: a list of every one grew with the
+        file, 300 MB for eight million events)."""
+        self.span: tuple[int, int] | None = None
+        """The first and last position written so far."""
 
     def write(self, events: Sequence[NewEvent], new_keys: Sequence[KeyRow]) -> None:
         self.wait()
@@ -52,7 +55,10 @@ class WriteBehind:
         """Until the pending write is in the transaction; raises its error, if any."""
         pending, self._pending = self._pending, None
         if pending is not None:
-            self.positions.extend(pending.result())
+            positions = pending.result()
+            if positions:
+                self.span = (self.span[0] if self.span else positions[0], positions[-1])
+                self.stored += len(positions)
 
     def close(self) -> None:
         """Wait for the pending write (its error is the caller's to raise) and stop."""

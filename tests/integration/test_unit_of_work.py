@@ -96,11 +96,11 @@ def test_writes_behind_get_the_next_positions_in_order(store: EventStore) -> Non
         writes.write([hire("E1", "A1", 1, "h1"), event("E1", 2, "s1")], [key("E1")])
         writes.write([event("E1", 3, "s2")], [])
         waiting(store, writes).max_position()  # waits for the write in flight
-        assert writes.positions == [1, 2, 3]
+        assert (writes.span, writes.stored) == ((1, 3), 3)
         writes.write([event("E2", 1, "s3")], [])
         writes.close()
 
-    assert writes.positions == [1, 2, 3, 4]
+    assert (writes.span, writes.stored) == ((1, 4), 4)
     assert verify(store).ok and verify(store).events == 4
     assert store.locate_events(["s2", "s3"]) == {"s2": "person:E1", "s3": "person:E2"}
 
