@@ -8,8 +8,9 @@ importing thread validates, checks and seals chunk *k + 1*. That needs the
 write to be few long calls: ``executemany`` takes the GIL back for every
 row, and behind a busy importing thread each row then waits its turn (a
 Sandnes year: the writes took 27 s in the thread and the import was no
-faster). SQLite's unit of work therefore inserts a chunk with one statement
-per table; the importing thread then waited 0.3 s in all for its writes.
+faster). Both stores therefore insert a chunk with one statement per table
+(``ledger.storage.packed_rows``); the importing thread then waited 0.3 s in
+all for its writes.
 
 What keeps it as safe as writing in line:
 

@@ -18,13 +18,13 @@ from typing import Any
 from urllib.parse import urlparse, urlunparse
 from uuid import UUID
 
-import orjson
 import psycopg
 from psycopg import sql
 
 from ledger.domain.errors import StorageError
-from ledger.security.chain import GENESIS, link
+from ledger.security.chain import GENESIS
 from ledger.security.keys import KEY_COLUMNS, LEDGER_KEY_ID, KeyRow, MasterKeySource, key_row
+from ledger.storage.packed_rows import HASH_BYTES, pack
 from ledger.storage.port import (
     TOMBSTONE_SQL,
     ConcurrentWrite,
@@ -373,9 +373,7 @@ class PostgresStore:
 
 
 _CHUNK_ROWS = "FROM json_array_elements(%(rows)s::json) WITH ORDINALITY AS j(r, n)"
-"""A chunk's rows: ``[position, originator id (hex), version, topic, state offset, state
-length, event id, stream]`` each; ``%(states)s`` the states and ``%(hashes)s`` the chain
-hashes (32 bytes each), concatenated."""
+"""The rows of a ``PackedChunk`` (``ledger.storage.packed_rows``)."""
 _CHUNK_INSERTS = (
     (
         "INSERT INTO {} (notification_id, originator_id, originator_version, topic, state) "
@@ -385,7 +383,8 @@ _CHUNK_INSERTS = (
     ),
     (
         "INSERT INTO {} (position, chain_hash) SELECT (j.r->>0)::bigint, "
-        "substring(%(hashes)s::bytea FROM ((j.n - 1) * 32 + 1)::int FOR 32) " + _CHUNK_ROWS,
+        f"substring(%(hashes)s::bytea FROM ((j.n - 1) * {HASH_BYTES} + 1)::int FOR {HASH_BYTES}) "
+        + _CHUNK_ROWS,
         "ledger_chain",
     ),
     (
@@ -441,27 +440,9 @@ class PostgresUnitOfWork:
                 "SELECT nextval(%s) FROM generate_series(1, %s)", (self.store.seq, len(chunk))
             ).fetchall()
         )
-        prev = self.head
-        rows, states, hashes = [], [], []
-        offset = 1  # substring() counts from 1
-        for pos, e in zip(positions, chunk, strict=True):
-            oid = e.originator_id.hex
-            rows.append((pos, oid, e.version, e.topic, offset, len(e.state), e.event_id, e.stream))
-            offset += len(e.state)
-            states.append(e.state)
-            prev = link(prev, pos, oid, e.version, e.topic, e.state)
-            hashes.append(prev)
-        # One statement per table, the rows as one JSON text and the states and chain
-        # hashes as one bytea each: the server inserts the chunk while this thread waits
-        # with the GIL released (ledger.services.write_behind), where a COPY fed row by
-        # row from Python held it.
-        params = {
-            "rows": orjson.dumps(rows).decode(),
-            "states": b"".join(states),
-            "hashes": b"".join(hashes),
-        }
-        for statement, table in _CHUNK_INSERTS:
-            cur.execute(sql.SQL(statement).format(t(table)), params)
+        packed = pack(positions, chunk, self.head)
+        for statement, table in _CHUNK_INSERTS:  # the server works, the GIL released
+            cur.execute(sql.SQL(statement).format(t(table)), packed.params())
         employments = [e.employment for e in chunk if e.employment is not None]
         if employments:
             cur.executemany(
@@ -470,5 +451,5 @@ class PostgresUnitOfWork:
                 ),
                 employments,
             )
-        self.head = prev
+        self.head = packed.head
         return positions

@@ -20,11 +20,10 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-import orjson
-
 from ledger.domain.errors import StorageError
-from ledger.security.chain import GENESIS, link
+from ledger.security.chain import GENESIS
 from ledger.security.keys import KEY_COLUMNS, LEDGER_KEY_ID, KeyRow, MasterKeySource, key_row
+from ledger.storage.packed_rows import HASH_BYTES, pack
 from ledger.storage.port import (
     ENV_URL,
     TOMBSTONE_SQL,
@@ -34,7 +33,6 @@ from ledger.storage.port import (
     Rewrap,
     chunks,
     group_by_stream,
-    hex_id,
 )
 
 
@@ -338,16 +336,14 @@ class SQLiteStore:
 
 
 _CHUNK_ROWS = "FROM json_each(:rows) AS j"
-"""A chunk's rows: ``[originator id, version, topic, state offset, state length, event id,
-stream]`` each; ``:first`` is the first position, ``:states`` the states and ``:hashes``
-the chain hashes (32 bytes each), concatenated."""
+"""The rows of a ``PackedChunk`` (``ledger.storage.packed_rows``)."""
 _CHUNK_INSERTS = (
     "INSERT INTO stored_events (rowid, originator_id, originator_version, topic, state) "
-    "SELECT :first + j.key, j.value ->> 0, j.value ->> 1, j.value ->> 2, "
-    f"substr(:states, j.value ->> 3, j.value ->> 4) {_CHUNK_ROWS}",
-    "INSERT INTO ledger_chain SELECT :first + j.key, substr(:hashes, j.key * 32 + 1, 32) "
-    + _CHUNK_ROWS,
-    "INSERT INTO ledger_event_ids SELECT j.value ->> 5, j.value ->> 0, j.value ->> 6 "
+    "SELECT j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 3, "
+    f"substr(:states, j.value ->> 4, j.value ->> 5) {_CHUNK_ROWS}",
+    "INSERT INTO ledger_chain SELECT j.value ->> 0, "
+    f"substr(:hashes, j.key * {HASH_BYTES} + 1, {HASH_BYTES}) {_CHUNK_ROWS}",
+    "INSERT INTO ledger_event_ids SELECT j.value ->> 6, j.value ->> 1, j.value ->> 7 "
     + _CHUNK_ROWS,
 )
 
@@ -365,35 +361,15 @@ class SQLiteUnitOfWork:
         c = self.conn
         first = self.next_position
         for chunk in chunks(events, 20_000):
-            rows, states, hashes = [], [], []
-            employments = []
             pos = self.next_position
-            prev = self.head
-            offset = 1  # substr() counts from 1
-            for e in chunk:
-                oid = hex_id(e.originator_id)
-                rows.append((oid, e.version, e.topic, offset, len(e.state), e.event_id, e.stream))
-                offset += len(e.state)
-                states.append(e.state)
-                prev = link(prev, pos, oid, e.version, e.topic, e.state)
-                hashes.append(prev)
-                if e.employment is not None:
-                    employments.append(e.employment)
-                pos += 1
-            # One statement per table, its rows in one JSON and one blob parameter: SQLite
-            # then inserts the whole chunk in one step, with the GIL released throughout
-            # (executemany takes the GIL back for every row, which stalls a write made
-            # beside the import's checking: ledger.services.write_behind).
-            params = {
-                "first": self.next_position,
-                "rows": orjson.dumps(rows).decode(),  # text: newer SQLite reads a blob as JSONB
-                "states": b"".join(states),
-                "hashes": b"".join(hashes),
-            }
-            for statement in _CHUNK_INSERTS:
-                c.execute(statement, params)
-            c.executemany("INSERT OR IGNORE INTO ledger_employments VALUES (?,?)", employments)
-            self.next_position, self.head = pos, prev
+            packed = pack(range(pos, pos + len(chunk)), chunk, self.head)
+            for statement in _CHUNK_INSERTS:  # one step each, the GIL released
+                c.execute(statement, packed.params())
+            c.executemany(
+                "INSERT OR IGNORE INTO ledger_employments VALUES (?,?)",
+                [e.employment for e in chunk if e.employment is not None],
+            )
+            self.next_position, self.head = pos + len(chunk), packed.head
         if new_keys:
             c.executemany(
                 "INSERT INTO ledger_person_keys VALUES (?,?,?,?,?)",
