@@ -14,6 +14,8 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 
+import orjson
+
 from ledger.storage.port import chunks
 
 CACHE_KB = 16_384
@@ -37,7 +39,12 @@ class FileEventIds:
         if not given:
             return []
         before = self._db.total_changes
-        self._db.executemany("INSERT OR IGNORE INTO ids VALUES (?, ?)", given)
+        # one statement, not a row at a time: SQLite then works with the GIL released
+        # while the import's write of the previous chunk (a thread) wants it
+        self._db.execute(
+            "INSERT OR IGNORE INTO ids SELECT value ->> 0, value ->> 1 FROM json_each(?)",
+            (orjson.dumps(given).decode(),),
+        )
         if self._db.total_changes - before == len(given):
             return []  # the usual case: no id given before
         first = self._lines([eid for eid, _ in given])

@@ -9,7 +9,7 @@ from typing import Any
 import orjson
 import pytest
 
-from ledger.security.keys import _NONCES, KeyProblem, Keyring, KeyRow
+from ledger.security.keys import _RANDOM, KeyProblem, Keyring, KeyRow
 from ledger.security.sealing import PERSON, seal_event
 from projections.facts.source import decode_rows
 from tests.builders import hired, sick
@@ -65,19 +65,23 @@ def test_a_sealed_value_moved_inside_a_page_names_its_event() -> None:
         decode_rows(rows, Keyring.load(table))
 
 
-def test_a_forked_child_never_takes_the_nonces_its_parent_drew() -> None:
-    parent_next = _NONCES.take()  # fills the pool: the child inherits the rest of it
+@pytest.mark.parametrize("draw", ["nonce", "key bytes"])
+def test_a_forked_child_never_takes_the_random_bytes_its_parent_drew(draw: str) -> None:
+    def take() -> bytes:
+        return _RANDOM.nonce() if draw == "nonce" else _RANDOM.take(12)
+
+    parent_next = take()  # fills the pool: the child inherits the rest of it
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - runs in the child
-        os.write(write, b"".join(_NONCES.take() for _ in range(64)))
+        os.write(write, b"".join(take() for _ in range(64)))
         os._exit(0)
     os.close(write)
     child = b""
     while chunk := os.read(read, 4096):
         child += chunk
     os.waitpid(pid, 0)
-    parent = b"".join(_NONCES.take() for _ in range(64))
+    parent = b"".join(take() for _ in range(64))
 
     child_nonces = {child[i : i + 12] for i in range(0, len(child), 12)}
     parent_nonces = {parent[i : i + 12] for i in range(0, len(parent), 12)} | {parent_next}
