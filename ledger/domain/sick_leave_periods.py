@@ -117,9 +117,14 @@ class Expansion:
         self._malformed: dict[int, list[Problem]] = {}
 
     def lines(self, numbered: Iterable[tuple[int, Any]]) -> Iterator[tuple[int, Any]]:
+        shift = self._shift
         for n, raw in numbered:
-            if not (isinstance(raw, dict) and raw.get("type") == PERIOD_TYPE):
-                yield self._ordinary(n), raw
+            if not isinstance(raw, dict) or raw.get("type") != PERIOD_TYPE:
+                if n - self._count - 1 == shift[-1]:  # ``_ordinary`` inlined: every line
+                    self._count += 1
+                    yield self._count, raw
+                else:
+                    yield self._ordinary(n), raw
                 continue
             days, problems = expand(raw, n)
             if problems:

@@ -124,10 +124,12 @@ class Ledger:
     def _record_all(self, numbered: Iterable[tuple[int, Any]], progress: bool) -> RecordResult:
         again = isinstance(numbered, Sequence)
         for attempt in range(MAX_ATTEMPTS):
-            lines: Iterable[tuple[int, Any]] = tqdm(
-                numbered, desc="checking rules", unit=" lines", disable=not progress,
-                file=sys.stderr, mininterval=0.5,
-            )  # fmt: skip
+            lines: Iterable[tuple[int, Any]] = numbered
+            if progress:  # not wrapped otherwise: even a disabled bar costs per line
+                lines = tqdm(
+                    numbered, desc="checking rules", unit=" lines", file=sys.stderr,
+                    mininterval=0.5,
+                )  # fmt: skip
             recorded_at = self.clock()
             try:
                 done = record_file(self.store, lines, self.policy, recorded_at, chunk=CHUNK)

@@ -14,11 +14,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
 import orjson
 
 from ledger.security.chain import link
-from ledger.storage.port import NewEvent, hex_id
+from ledger.storage.port import NewEvent
 
 HASH_BYTES = 32
 """A chain hash (SHA-256); the hashes blob holds one per row, in row order."""
@@ -41,15 +42,30 @@ class PackedChunk:
         return {"rows": self.rows, "states": self.states, "hashes": self.hashes}
 
 
+_HEX: dict[str, str] = {}
+"""Stream → its originator id as hex (a stream's id never changes), for the streams in
+use now: a UUID's text form is Python code, and its hash too."""
+_HEX_MAX = 1 << 16
+
+
+def _hex(stream: str, originator_id: UUID) -> str:
+    if len(_HEX) >= _HEX_MAX:
+        _HEX.clear()
+    found = _HEX[stream] = originator_id.hex
+    return found
+
+
 def pack(positions: Iterable[int], chunk: Sequence[NewEvent], head: bytes) -> PackedChunk:
     """``chunk`` at ``positions``, linked to the chain from ``head``."""
     rows, states, hashes = [], [], []
     offset = 1  # substr() and substring() count from 1
+    known = _HEX.get
     for pos, e in zip(positions, chunk, strict=True):
-        oid = hex_id(e.originator_id)
-        rows.append((pos, oid, e.version, e.topic, offset, len(e.state), e.event_id, e.stream))
-        offset += len(e.state)
-        states.append(e.state)
-        head = link(head, pos, oid, e.version, e.topic, e.state)
+        state, stream = e.state, e.stream
+        oid = known(stream) or _hex(stream, e.originator_id)
+        rows.append((pos, oid, e.version, e.topic, offset, len(state), e.event_id, stream))
+        offset += len(state)
+        states.append(state)
+        head = link(head, pos, oid, e.version, e.topic, state)
         hashes.append(head)
     return PackedChunk(orjson.dumps(rows).decode(), b"".join(states), b"".join(hashes), head)

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from functools import lru_cache
+from itertools import islice
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -42,7 +42,6 @@ __all__ = [
     "chunks",
     "default_url",
     "group_by_stream",
-    "hex_id",
 ]
 
 
@@ -181,21 +180,9 @@ def chunks(items: Sequence[Any], size: int = 500) -> Iterator[Sequence[Any]]:
         yield items[i : i + size]
 
 
-@lru_cache(maxsize=1 << 16)
-def hex_id(uid: UUID) -> str:
-    """Cached: one person's hundreds of events need the text form only once (the streams
-    in use now, not every stream an import meets)."""
-    return uid.hex
-
-
 def batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    batch: list[Any] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
+    it = iter(items)
+    while batch := list(islice(it, size)):  # no Python code per item
         yield batch
 
 
