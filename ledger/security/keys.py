@@ -17,6 +17,7 @@ import binascii
 import os
 import re
 import threading
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -199,6 +200,9 @@ class Keyring:
     """The last ``CIPHERS`` keys in use as ciphers. Not one per key: a cipher holds about
     2.5 kB of OpenSSL state, 600 MB for the 240,000 keys of three years at Oslo's size."""
     _made_at: str = ""
+    _made_second: int = -1
+    _wrapping: tuple[bytes, AESGCM] | None = None
+    """The master key and its cipher, which wraps every key an import makes."""
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _sealing: dict[str | None, tuple[str, str]] = field(default_factory=dict)
     """Owner → the id of the live key that seals their fields, and its token prefix."""
@@ -345,9 +349,11 @@ class Keyring:
                 return found
             kid = _RANDOM.take(16).hex()
         master = self._master()
+        if self._wrapping is None or self._wrapping[0] != master:
+            self._wrapping = (master, AESGCM(master))
         dek = _RANDOM.take(32)  # as AESGCM.generate_key(256) makes it
         nonce = _RANDOM.take(NONCE)
-        wrapped = nonce + AESGCM(master).encrypt(nonce, dek, kid.encode())
+        wrapped = nonce + self._wrapping[1].encrypt(nonce, dek, kid.encode())
         row = KeyRow(kid, employee_id, wrapped, self._now())
         self.rows[kid] = row
         if employee_id is not None:
@@ -437,9 +443,10 @@ class Keyring:
     def _now(self) -> str:
         """When a key is made, to the second; one string shared by the keys of that second
         (an import makes a key per person, and holds them until it commits)."""
-        now = datetime.now(UTC).replace(microsecond=0).isoformat()
-        if now != self._made_at:
-            self._made_at = now
+        second = int(time.time())
+        if second != self._made_second:  # a datetime's text costs more than the key itself
+            self._made_second = second
+            self._made_at = datetime.fromtimestamp(second, UTC).isoformat()
         return self._made_at
 
     def _drop(self, kid: str) -> None:

@@ -44,11 +44,16 @@ class Lookups:
     """Event id → stream, for the events the lines retract."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Route:
+    """Where a line goes. Not frozen: a frozen dataclass costs a ``__setattr__`` call per
+    field, and an import makes one route per line."""
+
     stream: str
     employee_id: str | None = None
     """The owner of an employment-scoped line's employment (stored with the event)."""
+    sealer: str | None = None
+    """The employee whose keys seal the line's personal fields (``sealing_owner``)."""
 
 
 def route_lines(lines: list[Line], lookups: Lookups) -> tuple[dict[int, Route], list[Problem]]:
@@ -76,9 +81,10 @@ def route_lines(lines: list[Line], lookups: Lookups) -> tuple[dict[int, Route], 
             )
             continue
         if scope == "person":
-            route = Route(person_stream(ev["employee_id"]))
+            route = Route(person_stream(ev["employee_id"]), None, ev["employee_id"])
         elif scope == "deviation":
-            route = Route(deviation_stream(ev["deviation_id"]))
+            named = ev["employee_id"] if t == "hms_deviation" else None
+            route = Route(deviation_stream(ev["deviation_id"]), None, named)
         elif scope == "employment":
             owner = owners.get(ev["employment_id"])
             if owner is None:
@@ -100,7 +106,7 @@ def route_lines(lines: list[Line], lookups: Lookups) -> tuple[dict[int, Route], 
                     )
                 )
                 continue
-            route = Route(person_stream(owner), owner)
+            route = Route(person_stream(owner), owner, owner)
         else:
             target = ev["target_event_id"]
             stream = in_file.get(target) or lookups.located.get(target)
@@ -109,7 +115,7 @@ def route_lines(lines: list[Line], lookups: Lookups) -> tuple[dict[int, Route], 
                     Problem(n, f"event {target} does not exist in the ledger", "target_event_id")
                 )
                 continue
-            route = Route(stream)
+            route = Route(stream, None, sealing_owner(stream, ev))
         routes[n] = route
         if retracting and ev["event_id"] is not None:
             in_file[ev["event_id"]] = route.stream
@@ -176,7 +182,7 @@ class BatchChecker:
                 continue  # its problem is already listed
             stream = route.stream
             state = self.states[stream]
-            owner = sealing_owner(stream, ev)
+            owner = route.sealer
             refusals: list[tuple[str | None, str]]
             if owner is not None and ring.erased(owner):
                 refusals = [("employee_id", erased_message(owner))]

@@ -38,7 +38,7 @@ def read_jsonl(path: Path) -> Iterator[tuple[int, Any]]:
         for n, raw in enumerate(handle, start=1):
             if n == 1 and raw.startswith(BOM):
                 raw = raw[len(BOM) :]  # spreadsheet tools on Windows write one
-            if not raw.strip():
+            if raw[:1] != b"{" and not raw.strip():  # the test before strip spares a copy
                 continue
             try:
                 yield n, orjson.loads(raw)
