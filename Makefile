@@ -24,7 +24,7 @@ env: $(STAMP)
 
 lint: env
 	$(BIN)/ruff check ledger projections cli tests benchmarks
-	$(BIN)/mypy ledger projections cli
+	$(BIN)/mypy ledger projections cli benchmarks
 
 test: env lint chromium
 	$(BIN)/pytest -q -n 2

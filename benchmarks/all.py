@@ -48,11 +48,7 @@ def import_figures(year: int, fraction: float, postgres: bool) -> dict[str, Any]
     from benchmarks import import_speed as imp
 
     path = imp.generated_year(year, fraction)
-    with tempfile.TemporaryDirectory() as d:
-        db = f"{d}/bench.sqlite"
-        r = imp.timed_import(f"sqlite:///{db}", path)
-        rows = imp.sqlite_rows(db)
-    raw = imp.raw_sqlite(rows)
+    r, raw, rows = imp.measure_sqlite(path)
     speed = r["events"] / r["seconds"]
     out: dict[str, Any] = {
         "events": int(r["events"]),
@@ -60,19 +56,10 @@ def import_figures(year: int, fraction: float, postgres: bool) -> dict[str, Any]
         "raw_rows_per_s": round(raw),
         "pct_of_raw": round(100 * speed / raw, 1),
         "peak_mb": round(r["peak_mb"]),
+        "runs": imp.RUNS,
     }
     if postgres and imp.postgres_reachable():
-        import uuid
-
-        import psycopg
-
-        schema = f"bench_{uuid.uuid4().hex[:8]}"
-        try:
-            p = imp.timed_import(f"{imp.PG}?schema={schema}", path)
-            raw_pg = imp.raw_postgres(rows)
-        finally:
-            with psycopg.connect(imp.PG, autocommit=True) as conn:
-                conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        p, raw_pg = imp.measure_postgres(path, rows)
         pg_speed = p["events"] / p["seconds"]
         out.update(
             pg_events_per_s=round(pg_speed),

@@ -363,7 +363,7 @@ def main(argv: list[str] | None = None) -> int:
     t_raw, n_raw = raw_read(url)
 
     # catch-up after one new event
-    extra = {
+    extra: dict[str, Any] = {
         "type": "hms_deviation",
         "deviation_id": f"BENCH-{uuid.uuid4().hex[:8]}",
         "effective_date": f"{args.y1}-06-01",

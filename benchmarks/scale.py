@@ -204,7 +204,7 @@ def run(work: Path, scale: float, base: float, y0: int, y1: int) -> dict[str, An
     large = one_size(work, scale, y0, y1)
 
     def ratio(key: str) -> float:
-        return round(large[key] / small[key], 2)
+        return round(float(large[key]) / float(small[key]), 2)
 
     return {
         "base": small,

@@ -78,6 +78,8 @@ def kind_owner(employee_id: str, kind: str) -> str:
 def person_of(owner: str) -> str:
     """The employee id of a key owner (a person's key or one of their kind keys)."""
     return owner.split(KIND_SEPARATOR, 1)[0]
+
+
 NONCE = 12
 
 

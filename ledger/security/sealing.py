@@ -124,9 +124,7 @@ def seal_event(ev: dict[str, Any], ring: Keyring, owner: str | None) -> dict[str
         kept = {f: out.pop(f) for f in names if out.get(f) is not None}
         if kept:
             prefix, aes = ring.sealing_key(None if owner is None else kind_owner(owner, kind))
-            out[LEDGER if owner is None else slot] = seal_with(
-                prefix, aes, orjson.dumps(kept), aad
-            )
+            out[LEDGER if owner is None else slot] = seal_with(prefix, aes, orjson.dumps(kept), aad)
     return out
 
 
