@@ -140,8 +140,17 @@ def _check_and_write(
     for lines in batched(numbered, chunk):
         todo, known = _validated(lines, carried, checker.problems, store, empty)
         carried.skipped += known
+        mark = len(checker.problems)
         sealed = _check_chunk(todo, carried, checker, store, empty)
-        if sealed is not None:
+        # the chunk's ids were remembered meanwhile (``FileEventIds.submit``); an id given
+        # twice is listed where it was before the ids went to a thread: before the rules
+        repeated = [
+            Problem(n, f"{eid!r} appears twice in the input (first on line {first})", "event_id")
+            for n, eid, first in carried.seen.repeats()
+        ]
+        if repeated:
+            checker.problems[mark:mark] = repeated
+        elif sealed is not None:
             writes.write(sealed.events, sealed.new_keys)
     return checker
 
@@ -163,10 +172,7 @@ def _validated(
         if ev is not None:
             valid.append((n, ev))
     given = [(ev["event_id"], n) for n, ev in valid if ev["event_id"] is not None]
-    for n, eid, first in carried.seen.add(given):
-        problems.append(
-            Problem(n, f"{eid!r} appears twice in the input (first on line {first})", "event_id")
-        )
+    carried.seen.submit(given)  # its repeats are listed after the chunk is checked
     ids = [eid for eid, _ in given]
     known = store.existing_event_ids(ids) if ids and not empty else set()
     if not known:

@@ -33,3 +33,18 @@ def test_many_ids_stay_off_the_heap() -> None:
         tracemalloc.stop()
         ids.close()
     assert held < 1_000_000  # bytes of Python objects; as a dict they were about 40 MB
+
+
+def test_a_submitted_chunk_is_seen_before_its_repeats_are_asked_for() -> None:
+    """The import checks a chunk while its ids are remembered in a thread: a retraction in
+    that chunk must already find an id the chunk gives."""
+    ids = FileEventIds()
+    try:
+        ids.submit([("a", 1), ("b", 2), ("b", 3)])
+        assert "b" in ids
+        ids.submit([("c", 4), ("a", 5)])  # after the first: one at a time, in file order
+        assert "c" in ids
+        assert ids.repeats() == [(3, "b", 2), (5, "a", 1)]  # both chunks' repeats, in order
+        assert ids.repeats() == []
+    finally:
+        ids.close()
