@@ -79,6 +79,23 @@ def test_a_destroyed_key_reads_as_erased() -> None:
     assert not open_event(bare, ring) and "effective_date" not in bare
 
 
+def test_a_ring_that_has_sealed_for_a_person_still_sees_their_erasure() -> None:
+    """The import's hot loop answers ``erased`` from its cache of sealing keys; an erasure
+    the ring learns of later (a tombstone row, or ``forget``) must still count."""
+    table = KeyTable()
+    ring = Keyring.load(table)
+    seal_event({"event_id": "ev-1", **sick("2021-03-01")}, ring, "E1")
+    seal_event({"event_id": "ev-2", **sick("2021-03-01", employee_id="E2")}, ring, "E2")
+    assert not ring.erased("E1") and not ring.erased("E2")
+
+    ring.include([KeyRow("tombstone", "E1", None, "2025-01-01", "2025-01-01")])
+    ring.forget("E2")
+
+    assert ring.erased("E1") and ring.erased("E2")
+    with pytest.raises(KeyProblem, match="E1 was erased"):
+        ring.sealing_key("E1")
+
+
 def test_a_malformed_master_key_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HRLEDGER_MASTER_KEY", "not-hex")
     with pytest.raises(KeyProblem, match="HRLEDGER_MASTER_KEY is not 64 hexadecimal"):
