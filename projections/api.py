@@ -23,7 +23,6 @@ from ledger.security.keys import Keyring
 from projections.facts.schema import make_schema
 from projections.facts.sick_runs import renewed_runs, sick_runs
 from projections.facts.source import (
-    PAGE_SIZE,
     Facts,
     RowSource,
     effective,
@@ -336,7 +335,7 @@ class Projection:
             self._cache = None
             return self.catch_up()
         with self.files.locked():
-            facts, last = read_facts(self.store, 0, page_size=PAGE_SIZE)
+            facts, last = read_facts(self.store, 0)
             self._manifest = self.files.commit(
                 Manifest(), facts, last, fingerprint(self.store, last), self.url, replace=True
             )

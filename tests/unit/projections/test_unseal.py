@@ -1,4 +1,5 @@
-"""Opening sealed fields column-wise: erased keys, tampering, and nonces that never repeat."""
+"""Opening sealed fields column-wise: erased keys, tampering, nonces that never repeat, and
+the ciphers and pages a long read keeps."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ from typing import Any
 import orjson
 import pytest
 
+from ledger.security import keys
 from ledger.security.keys import _RANDOM, KeyProblem, Keyring, KeyRow
 from ledger.security.sealing import PERSON, seal_event
-from projections.facts.source import decode_rows
+from projections.facts.source import decode_rows, page_size_for
 from tests.builders import hired, sick
 from tests.key_table import KeyTable
 
@@ -87,3 +89,37 @@ def test_a_forked_child_never_takes_the_random_bytes_its_parent_drew(draw: str) 
     parent_nonces = {parent[i : i + 12] for i in range(0, len(parent), 12)} | {parent_next}
     assert len(child_nonces) == 64
     assert not child_nonces & parent_nonces
+
+
+@pytest.mark.parametrize(
+    ("rows", "page"),
+    [
+        (1_000, 50_000),  # a catch-up
+        (779_267, 50_000),  # three Sandnes years
+        (2_351_370, 50_000),  # ten Sandnes years
+        (5_000_000, 100_000),
+        (7_849_086, 150_000),  # three years at Oslo's size
+        (150_000_000, 150_000),  # a national year
+    ],
+)
+def test_reads_of_millions_of_rows_take_larger_pages(rows: int, page: int) -> None:
+    assert page_size_for(rows) == page
+
+
+def test_the_ring_keeps_at_most_its_cipher_count_and_takes_back_an_older_cipher(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(keys, "CIPHERS", 8)
+    ring = Keyring({}, bytes(32))
+    kids = [ring.key_for(f"E{i}") for i in range(20)]
+    first = {kid: ring._cipher(kid) for kid in kids}  # 20 made: the oldest dropped
+    assert len(ring._ciphers) + len(ring._older) <= 8
+
+    recent = kids[-5]  # in the older generation now
+    assert recent in ring._older and recent not in ring._ciphers
+    assert ring._cipher(recent) is first[recent]  # taken back, not made again
+    assert recent in ring._ciphers
+
+    token = ring.seal(kids[0], {"v": 1}, "ev-1")  # long dropped: made again, still opens
+    assert ring.open(token, "ev-1") == {"v": 1}
+    assert len(ring._ciphers) + len(ring._older) <= 8
