@@ -367,9 +367,10 @@ def main(argv: list[str] | None = None) -> int:
         t_read = time.perf_counter() - t
         k = p.kpi(*years, "month", by="sector")
         runs.append((time.perf_counter() - t, t_read))
+        if len(runs) == 1:  # the rebuild's own peak: the floor's frame comes after it
+            peak = peak_gb()
         t_raw, n_raw = raw_read(url)
         raws.append(t_raw)
-    peak = peak_gb()
     print(f"rows: {n:,}; kpi rows {k.height} × {k.width} columns", file=sys.stderr)
     t_rebuild, t_read = sorted(runs)[RUNS // 2]
     t_raw = sorted(raws)[RUNS // 2]
