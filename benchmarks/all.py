@@ -29,6 +29,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from benchmarks.medians import RUNS
 from benchmarks.rebuild import use_bench_key
 
 DATA = Path(os.environ.get("HRLEDGER_BENCH_DATA", "bench-data"))
@@ -56,7 +57,7 @@ def import_figures(year: int, fraction: float, postgres: bool) -> dict[str, Any]
         "raw_rows_per_s": round(raw),
         "pct_of_raw": round(100 * speed / raw, 1),
         "peak_mb": round(r["peak_mb"]),
-        "runs": imp.RUNS,
+        "runs": RUNS,
     }
     if postgres and imp.postgres_reachable():
         p, raw_pg = imp.measure_postgres(path, rows)

@@ -4,7 +4,7 @@ Prints events/s beside the raw speed of the storage underneath — the same
 rows inserted with plain ``executemany`` (SQLite) or ``COPY`` (PostgreSQL)
 into a table of the same shape, one transaction — their ratio, and the
 importing process's peak memory. Import and floor each run ``RUNS`` times,
-alternating; the medians are compared. Run: ``make bench`` or
+alternating; the medians are compared (``benchmarks.medians``). Run: ``make bench`` or
 ``python -m benchmarks.import_speed [--year 2022] [--scale 1.0]``.
 """
 
@@ -22,16 +22,14 @@ import time
 import uuid
 from pathlib import Path
 
+from benchmarks.medians import RUNS, median, median_run
+
 DATA = Path(os.environ.get("HRLEDGER_BENCH_DATA", "bench-data"))
 # Personal fields are sealed, as in production, so the figures include the encryption.
 # Without a configured master key the ledgers use a throwaway one (they are rebuilt per run).
 if not (os.environ.get("HRLEDGER_MASTER_KEY") or os.environ.get("HRLEDGER_MASTER_KEY_FILE")):
     os.environ["HRLEDGER_MASTER_KEY"] = os.urandom(32).hex()
 PG = os.environ.get("HRLEDGER_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
-RUNS = 3
-"""Each import and each raw floor runs this many times, alternating, and the medians are
-compared: on this kind of machine one run of either moves by a quarter from minute to
-minute (raw ``executemany`` measured 134,000 and 225,000 rows/s within an hour)."""
 
 
 def generated_year(year: int, scale: float) -> Path:
@@ -123,13 +121,6 @@ def raw_postgres(rows: list[tuple[str, int, str, bytes]]) -> float:
     return len(rows) / seconds
 
 
-def _median(runs: list[dict[str, float]], raws: list[float]) -> tuple[dict[str, float], float]:
-    """The median import (its seconds; the highest peak of all) and the median raw floor."""
-    result = dict(sorted(runs, key=lambda r: r["seconds"])[len(runs) // 2])
-    result["peak_mb"] = max(r["peak_mb"] for r in runs)
-    return result, sorted(raws)[len(raws) // 2]
-
-
 def measure_sqlite(path: Path) -> tuple[dict[str, float], float, list[tuple[str, int, str, bytes]]]:
     """``RUNS`` imports into fresh SQLite ledgers, each followed by the raw floor of the
     rows the first one stored: the median import, the median raw rows/s, and the rows."""
@@ -141,8 +132,7 @@ def measure_sqlite(path: Path) -> tuple[dict[str, float], float, list[tuple[str,
             runs.append(timed_import(f"sqlite:///{d}/bench.sqlite", path))
             rows = rows or sqlite_rows(f"{d}/bench.sqlite")
         raws.append(raw_sqlite(rows))
-    r, raw = _median(runs, raws)
-    return r, raw, rows
+    return median_run(runs, "peak_mb"), median(raws), rows
 
 
 def measure_postgres(
@@ -161,7 +151,7 @@ def measure_postgres(
             with psycopg.connect(PG, autocommit=True) as conn:
                 conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
         raws.append(raw_postgres(rows))
-    return _median(runs, raws)
+    return median_run(runs, "peak_mb"), median(raws)
 
 
 def postgres_reachable() -> bool:

@@ -13,7 +13,7 @@ decodes exactly the same bytes, so its timings are representative.
 
 Prints: rebuild seconds, events/s, peak RSS, the ratio to the raw speed of
 reading the same stored rows and decoding them into one polars frame (each
-run ``RUNS`` times, alternating, medians compared), the
+run ``RUNS`` times, alternating, medians compared: ``benchmarks.medians``), the
 catch-up time after one new event, the time of a one-year monthly KPI
 series by sector on an up-to-date projection, and (on a sealed ledger, not
 ``--fabricate``) erase-then-read (``benchmarks.erasure``). Goals: rebuild
@@ -42,6 +42,7 @@ from typing import Any
 import polars as pl
 
 from benchmarks.erasure import erase_then_read, report_line
+from benchmarks.medians import RUNS, median
 from ledger.storage.wire import TIMESTAMP, stamp
 
 INSERT_SQL = (
@@ -267,12 +268,6 @@ def warm(url: str) -> None:
                     pass
 
 
-RUNS = 3
-"""The rebuild and its raw floor each run this many times, alternating, and the medians are
-compared: one run of the floor moved from 6.95 s to 4.81 s between two `make bench` runs
-an hour apart, with the rebuild itself 9.84 s and 9.21 s."""
-
-
 def raw_read(url: str) -> tuple[float, int]:
     """Read every stored row and decode it into one polars frame (the floor)."""
     from ledger.storage.store import open_store
@@ -360,7 +355,7 @@ def main(argv: list[str] | None = None) -> int:
     store = open_store(url, create=False)
     runs: list[tuple[float, float]] = []
     raws: list[float] = []
-    for _ in range(RUNS):  # alternating, medians compared (see RUNS)
+    for _ in range(RUNS):  # alternating, medians compared (``benchmarks.medians``)
         t = time.perf_counter()
         p = Projection(store, url=url, directory=projdir, auto_catch_up=False)
         n = p.rebuild()
@@ -373,7 +368,7 @@ def main(argv: list[str] | None = None) -> int:
         raws.append(t_raw)
     print(f"rows: {n:,}; kpi rows {k.height} × {k.width} columns", file=sys.stderr)
     t_rebuild, t_read = sorted(runs)[RUNS // 2]
-    t_raw = sorted(raws)[RUNS // 2]
+    t_raw = median(raws)
 
     # catch-up after one new event
     extra: dict[str, Any] = {

@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.erasure import report_line
+from benchmarks.medians import RUNS, median_run
 from benchmarks.rebuild import use_bench_key, warm
 
 GOALS = {
@@ -54,8 +55,6 @@ GOALS = {
 }
 BATCH = 100_000
 KPI_RUNS = 3
-RUNS = 3
-"""Rebuilds and raw reads per size (the medians are compared)."""
 
 
 def _child(code: str) -> dict[str, Any]:
@@ -177,15 +176,11 @@ def one_size(work: Path, scale: float, y0: int, y1: int) -> dict[str, Any]:
     imp = import_child(url, jsonl)
     raw_in = raw_insert(db)
     warm(url)
-    # alternating, the medians compared: one run of either moves by a quarter
     rebuilds, raw_reads = [], []
-    for _ in range(RUNS):
+    for _ in range(RUNS):  # alternating, medians compared (``benchmarks.medians``)
         rebuilds.append(rebuild_child(url, Path(str(db) + ".projection")))
         raw_reads.append(raw_read_child(url))
-    reb = sorted(rebuilds, key=lambda r: float(r["seconds"]))[RUNS // 2]
-    raw_out = sorted(raw_reads, key=lambda r: float(r["seconds"]))[RUNS // 2]
-    reb["peak_gb"] = max(r["peak_gb"] for r in rebuilds)
-    raw_out["peak_gb"] = max(r["peak_gb"] for r in raw_reads)
+    reb, raw_out = median_run(rebuilds, "peak_gb"), median_run(raw_reads, "peak_gb")
     # three runs, the median reported: this machine's speed moves by half within minutes
     kpi_runs = sorted(kpi_cli(url, y1) for _ in range(KPI_RUNS))
     n = imp["events"]
