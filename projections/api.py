@@ -39,6 +39,7 @@ from projections.facts.store import (
     parse,
 )
 from projections.facts.timeline import employment_intervals, workday_calendar
+from projections.facts.two_processes import read_long
 from projections.kpi import kpi_series
 from projections.kpi.sickness import SICK_COLUMNS, sick_window
 from projections.periods import Every
@@ -206,7 +207,7 @@ class Projection:
         Each batch is committed atomically with its position (see projections.facts.store).
         """
         if self.files is None:
-            delta, last = read_facts(self.store, self._manifest.position)
+            delta, last = read_long(self.store, self._manifest.position)
             n = last - self._manifest.position
             if n:
                 erased = bool(delta.erasure.height or delta.shredding.height)
@@ -335,7 +336,7 @@ class Projection:
             self._cache = None
             return self.catch_up()
         with self.files.locked():
-            facts, last = read_facts(self.store, 0)
+            facts, last = read_long(self.store, 0)
             self._manifest = self.files.commit(
                 Manifest(), facts, last, fingerprint(self.store, last), self.url, replace=True
             )

@@ -470,7 +470,7 @@ def _opened_fields(plain: list[bytes | None], slot: str) -> pl.DataFrame:
     try:
         # orjson never writes a raw newline, so the values are one NDJSON buffer
         values = pl.read_ndjson(
-            io.BytesIO(b"\n".join(b"{}" if p is None else p for p in plain)), schema=schema
+            io.BytesIO(b"\n".join(_filled(plain))), schema=schema
         )
         if values.height == len(plain):
             return values
@@ -479,6 +479,14 @@ def _opened_fields(plain: list[bytes | None], slot: str) -> pl.DataFrame:
     return (
         pl.Series(plain, dtype=pl.Binary).cast(pl.String).str.json_decode(SEALED_DTYPE[slot])
     ).struct.unnest()
+
+
+def _filled(plain: list[bytes | None]) -> list[bytes]:
+    """``{}`` for a value whose key was destroyed; the list as it is when there is none
+    (the common case: no Python per value)."""
+    if None not in plain:
+        return plain  # type: ignore[return-value]
+    return [b"{}" if p is None else p for p in plain]
 
 
 def frozen_frame(rows: list[dict[str, object]]) -> pl.DataFrame:
@@ -574,6 +582,7 @@ def read_facts(
         # seal, so every row up to ``head`` finds its key; rows written since are
         # looked up page by page, as a short catch-up does for all its rows.
         ring, complete = Keyring.load(store), head
+        ring.keep_ciphers(len(ring.rows))
     else:
         ring, complete = Keyring.load(store, []), after  # the ledger key; persons' keys below
     ring.source = None  # the decoding thread must not use the store's connection

@@ -331,3 +331,61 @@ def test_the_hms_rows_an_erasure_needs_are_read_without_the_rest(
     assert hms["type"].to_list() == ["hms_deviation", "hms_deviation_closed"]
     assert hms["position"].to_list() == [4, 17]
     assert hms["employee_id"].to_list() == ["E1", None]
+
+
+def test_a_long_read_split_over_two_processes_gives_the_same_facts(
+    ledger_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The child process reads the first part (E1's sick days among them); E1's erasure
+    is in the second part, read here, and still takes E1's facts out of the first."""
+    from ledger.storage.store import open_store
+    from projections.facts import source, two_processes
+    from projections.facts.frozen import erase_person
+
+    with Ledger(ledger_url, clock=clock(datetime(2026, 1, 1, tzinfo=UTC))) as led:
+        led.record(population(40))
+        led.record(sickness(40, 5))
+        led.record([{"type": "terminated", "employment_id": "A1", "effective_date": "2025-06-30",
+                     "reason": "resignation"}])
+        erase_person(led, "E1", "request 2026/7", recorded_by="personalsjef")
+    children: list[bytes] = []
+    run_child = two_processes._run_child
+
+    def spy(request: bytes) -> Any:
+        children.append(request)
+        return run_child(request)
+
+    monkeypatch.setattr(two_processes, "_run_child", spy)
+    store = open_store(ledger_url, create=False)
+    try:
+        alone, last_alone = source.read_facts(store, 0)
+        split, last = two_processes.read_long(store, 0, split_from=10)
+        head = store.max_position()
+    finally:
+        store.close()
+    assert len(children) == 1  # the child ran, and answered: no fallback read here
+    assert last == last_alone == head
+    assert split.sick.height == 195 and "E1" not in split.sick["employee_id"].to_list()
+    for name, frame in alone.frames().items():
+        assert_frame_equal(split.frames()[name], frame)
+
+
+def test_a_child_that_cannot_start_leaves_its_part_to_this_process(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ledger.storage.store import open_store
+    from projections.facts import source, two_processes
+
+    with Ledger(sqlite_url, clock=clock(datetime(2026, 1, 1, tzinfo=UTC))) as led:
+        led.record(population(10))
+        led.record(sickness(10, 3))
+    monkeypatch.setattr(two_processes.sys, "executable", "/nonexistent/python")
+    store = open_store(sqlite_url, create=False)
+    try:
+        alone, _ = source.read_facts(store, 0)
+        split, _ = two_processes.read_long(store, 0, split_from=5)
+    finally:
+        store.close()
+    assert split.sick.height == 30
+    for name, frame in alone.frames().items():
+        assert_frame_equal(split.frames()[name], frame)

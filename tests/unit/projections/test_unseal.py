@@ -106,11 +106,8 @@ def test_reads_of_millions_of_rows_take_larger_pages(rows: int, page: int) -> No
     assert page_size_for(rows) == page
 
 
-def test_the_ring_keeps_at_most_its_cipher_count_and_takes_back_an_older_cipher(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(keys, "CIPHERS", 8)
-    ring = Keyring({}, bytes(32))
+def test_the_ring_keeps_at_most_its_cipher_count_and_takes_back_an_older_cipher() -> None:
+    ring = Keyring({}, bytes(32), cipher_room=8)
     kids = [ring.key_for(f"E{i}") for i in range(20)]
     first = {kid: ring._cipher(kid) for kid in kids}  # 20 made: the oldest dropped
     assert len(ring._ciphers) + len(ring._older) <= 8
@@ -123,3 +120,13 @@ def test_the_ring_keeps_at_most_its_cipher_count_and_takes_back_an_older_cipher(
     token = ring.seal(kids[0], {"v": 1}, "ev-1")  # long dropped: made again, still opens
     assert ring.open(token, "ev-1") == {"v": 1}
     assert len(ring._ciphers) + len(ring._older) <= 8
+
+
+def test_a_long_read_keeps_a_cipher_per_key_up_to_the_most_it_may() -> None:
+    ring = Keyring({}, bytes(32), cipher_room=8)
+    kids = [ring.key_for(f"E{i}") for i in range(20)]
+    ring.keep_ciphers(len(kids))
+    first = {kid: ring._cipher(kid) for kid in kids}
+    assert all(ring._cipher(kid) is first[kid] for kid in kids)  # none made twice
+    ring.keep_ciphers(10**9)
+    assert ring.cipher_room == 2 * keys.MAX_CIPHERS
