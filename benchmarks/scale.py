@@ -104,8 +104,9 @@ def rebuild_child(url: str, projection: Path) -> dict[str, Any]:
         f"p = Projection(store, url={url!r}, directory=Path({str(projection)!r}), "
         "auto_catch_up=False)\n"
         "n = p.rebuild()\n"
+        "from projections.facts.two_processes import CHILD_PEAK_MB\n"
         f"print(json.dumps({{'rows': n, 'seconds': time.perf_counter() - t, 'peak_gb': "
-        f"{PEAK} / 1024}}))"
+        f"({PEAK} + CHILD_PEAK_MB) / 1024}}))"
     )
 
 

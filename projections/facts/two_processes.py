@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import resource
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -43,6 +44,9 @@ SPLIT_FROM = 1_000_000
 """A read of more rows than this is split in two processes. Below it the child's start
 (an interpreter, polars, the keys: about half a second) costs more than it saves."""
 
+CHILD_PEAK_MB = 0.0
+"""The highest peak memory of a child so far, in this process (MB): the benchmarks add it
+to this process's own, since both hold facts at the same time."""
 CHILD_SHARE = 0.45
 """The child's part of the positions: a little less than half, for its start."""
 
@@ -88,16 +92,19 @@ def _run_child(request: bytes) -> Facts | None:
             env=env,
             check=False,
         )
-        kind, value = pickle.loads(done.stdout)
+        kind, value, peak_mb = pickle.loads(done.stdout)
     except Exception:  # could not start, or died without an answer
         return None
+    global CHILD_PEAK_MB
+    CHILD_PEAK_MB = max(CHILD_PEAK_MB, peak_mb)
     if kind == "error" and isinstance(value, LedgerError):
         raise value
     return value if kind == "facts" else None
 
 
 def _child() -> None:
-    """Read the half asked for on stdin; answer ``("facts", Facts)`` or ``("error", e)``."""
+    """Read the half asked for on stdin; answer ``("facts", Facts, peak MB)`` or
+    ``("error", e, peak MB)``."""
     from ledger.storage.store import open_store
 
     answer = os.fdopen(os.dup(1), "wb")
@@ -112,10 +119,11 @@ def _child() -> None:
             store.close()
     except Exception as e:  # sent to the parent, which decides
         result = ("error", e if isinstance(e, LedgerError) else None)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     try:
-        data = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+        data = pickle.dumps((*result, peak_mb), protocol=pickle.HIGHEST_PROTOCOL)
     except Exception:
-        data = pickle.dumps(("error", None))
+        data = pickle.dumps(("error", None, peak_mb))
     with answer:
         answer.write(data)
 
