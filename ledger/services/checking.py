@@ -10,7 +10,7 @@ retry after a concurrent write starts from the same lines.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -42,6 +42,10 @@ class Lookups:
     """Employment id → employee id, for the employments the lines name."""
     located: dict[str, str] = field(default_factory=dict)
     """Event id → stream, for the events the lines retract."""
+    file_hires: Mapping[str, str] = field(default_factory=dict)
+    """Employment id → employee id, as first hired by the file so far (its earlier chunks).
+    Read, never copied: it grows with the file, and a copy per chunk made an import's
+    cost per line grow with its length."""
 
 
 @dataclass(slots=True)
@@ -58,10 +62,17 @@ class Route:
 
 def route_lines(lines: list[Line], lookups: Lookups) -> tuple[dict[int, Route], list[Problem]]:
     """Each line's stream; employment and retraction lines need the look-ups."""
-    owners = dict(lookups.employment_owners)
+    # the ledger's owner first, then the file's first hire
+    known, hires = lookups.employment_owners, lookups.file_hires
+    owners: dict[str, str] = {}  # of the employments these lines name
     for _, ev in lines:
-        if ev["type"] == "hired":
-            owners.setdefault(ev["employment_id"], ev["employee_id"])
+        emp = ev.get("employment_id")
+        if emp is not None and emp not in owners:
+            owner = known.get(emp) or hires.get(emp)
+            if owner is not None:
+                owners[emp] = owner
+            elif ev["type"] == "hired":
+                owners[emp] = ev["employee_id"]
     retracting = any(ev["type"] == "retracted" for _, ev in lines)
     in_file: dict[str, str] = {}  # event id -> stream, for retractions within the file
     routes: dict[int, Route] = {}

@@ -203,10 +203,12 @@ def _check_chunk(
                 located[target] = stream
     # the ledger's owner first, then the file's first hire (as for a whole file at once)
     routes, problems = route_lines(
-        todo, Lookups({**carried.hired, **found.employment_owners}, located)
+        todo, Lookups(found.employment_owners, located, carried.hired)
     )
     checker.problems.extend(problems)
-    new_streams = {r.stream for r in routes.values()} - checker.states.keys()
+    # not `set - states.keys()`: that walks every state of the file, per chunk
+    known = checker.states
+    new_streams = {r.stream for r in routes.values() if r.stream not in known}
     if new_streams:
         if not empty:
             checker.ring.load_persons(store, _persons(todo, new_streams))
