@@ -26,8 +26,10 @@ import pickle
 import resource
 import subprocess
 import sys
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from subprocess import PIPE
 from typing import Any
 
 from ledger.domain.errors import LedgerError
@@ -80,20 +82,26 @@ def read_long(
 
 
 def _run_child(request: bytes) -> Facts | None:
-    """The child's facts; None when it failed for a reason of its own (not the ledger's)."""
+    """The child's facts; None when it failed for a reason of its own (not the ledger's).
+
+    Its answer is unpickled as it arrives: one frame's bytes at a time are held
+    here beside the facts, not the whole answer.
+    """
     env = dict(os.environ)
     root = str(Path(__file__).resolve().parents[2])  # the child imports this checkout
     env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+    command = [sys.executable, "-m", "projections.facts.two_processes"]
     try:
-        done = subprocess.run(
-            [sys.executable, "-m", "projections.facts.two_processes"],
-            input=request,
-            capture_output=True,
-            env=env,
-            check=False,
-        )
-        kind, value, peak_mb = pickle.loads(done.stdout)
-    except Exception:  # could not start, or died without an answer
+        with (
+            tempfile.TemporaryFile() as errors,
+            subprocess.Popen(command, stdin=PIPE, stdout=PIPE, stderr=errors, env=env) as child,
+        ):
+            assert child.stdin is not None and child.stdout is not None
+            child.stdin.write(request)
+            child.stdin.close()
+            kind, value = pickle.load(child.stdout)
+            peak_mb = pickle.load(child.stdout)
+    except Exception:  # could not start, or died without a whole answer
         return None
     global CHILD_PEAK_MB
     CHILD_PEAK_MB = max(CHILD_PEAK_MB, peak_mb)
@@ -103,8 +111,8 @@ def _run_child(request: bytes) -> Facts | None:
 
 
 def _child() -> None:
-    """Read the half asked for on stdin; answer ``("facts", Facts, peak MB)`` or
-    ``("error", e, peak MB)``."""
+    """Read the part asked for on stdin; answer ``("facts", Facts)`` or ``("error", e)``,
+    then its peak memory (MB), pickled one after the other on stdout."""
     from ledger.storage.store import open_store
 
     answer = os.fdopen(os.dup(1), "wb")
@@ -117,15 +125,15 @@ def _child() -> None:
             result = ("facts", read_facts(store, after, upto=upto, page_size=page_size)[0])
         finally:
             store.close()
-    except Exception as e:  # sent to the parent, which decides
-        result = ("error", e if isinstance(e, LedgerError) else None)
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    try:
-        data = pickle.dumps((*result, peak_mb), protocol=pickle.HIGHEST_PROTOCOL)
-    except Exception:
-        data = pickle.dumps(("error", None, peak_mb))
+    except LedgerError as e:  # the parent raises it: it would meet it too
+        result = ("error", e)
+    except Exception:  # the parent reads this part itself
+        result = ("error", None)
     with answer:
-        answer.write(data)
+        # written as it is pickled (no second copy of the facts); a failure half-way
+        # leaves an answer the parent cannot read, and it then reads the part itself
+        pickle.dump(result, answer, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, answer)
 
 
 if __name__ == "__main__":
