@@ -33,6 +33,7 @@ from subprocess import PIPE
 from typing import Any
 
 from ledger.domain.errors import LedgerError
+from ledger.storage.urls import is_postgres, scheme
 from projections.facts.source import (
     Facts,
     RowSource,
@@ -56,16 +57,16 @@ CHILD_SHARE = 0.45
 def read_long(
     store: RowSource, after: int = 0, *, upto: int | None = None, split_from: int = SPLIT_FROM
 ) -> tuple[Facts, int]:
-    """``read_facts``, its first half in a child process when the read is long.
+    """``read_facts``, its first part in a child process when the read is long.
 
-    A store that cannot be opened again from its URL (in memory) is read in
-    this process. Returns the facts and the last position read.
+    A store that another process cannot open (in memory) is read in this one.
+    Returns the facts and the last position read.
     """
     head = store.max_position()
     end = min(head, upto or head)
-    url = getattr(store, "url", None)
+    url = _child_url(store)
     master = getattr(store, "master_key", None)
-    if end - after <= split_from or not isinstance(url, str) or master is None:
+    if end - after <= split_from or url is None or master is None:
         return read_facts(store, after, upto=upto)
     mid = after + int((end - after) * CHILD_SHARE)
     page_size = page_size_for(end - after)
@@ -79,6 +80,21 @@ def read_long(
     facts = concat([first, second])
     # an erasure in the second half also takes the person's facts out of the first
     return forget_delta(facts, facts)[0], last
+
+
+def _child_url(store: RowSource) -> str | None:
+    """A URL another process opens the same ledger with: a PostgreSQL one as it is, an
+    SQLite file's by its absolute path (the working directory may have changed since);
+    None for a ledger only this process can see (in memory)."""
+    url = getattr(store, "url", None)
+    if not isinstance(url, str):
+        return None
+    if is_postgres(url):
+        return url
+    path = getattr(store, "path", None)
+    if scheme(url) == "sqlite" and isinstance(path, str) and os.path.isfile(path):
+        return f"sqlite:///{os.path.abspath(path)}"
+    return None
 
 
 def _run_child(request: bytes) -> Facts | None:

@@ -389,3 +389,41 @@ def test_a_child_that_cannot_start_leaves_its_part_to_this_process(
     assert split.sick.height == 30
     for name, frame in alone.frames().items():
         assert_frame_equal(split.frames()[name], frame)
+
+
+def test_a_ledger_only_this_process_sees_is_read_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ledger.storage.memory import MemoryStore
+    from projections.facts import two_processes
+
+    led = Ledger(store=MemoryStore(), clock=clock(datetime(2026, 1, 1, tzinfo=UTC)))
+    led.record(population(10))
+    led.record(sickness(10, 3))
+    children: list[bytes] = []
+    monkeypatch.setattr(two_processes, "_run_child", children.append)
+    facts, last = two_processes.read_long(led.store, 0, split_from=5)
+    assert children == [] and last == 40 and facts.sick.height == 30
+
+
+def test_the_child_finds_an_sqlite_ledger_opened_by_a_relative_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ledger.storage.store import open_store
+    from projections.facts import two_processes
+
+    monkeypatch.chdir(tmp_path)
+    with Ledger("sqlite:///relative.sqlite", clock=clock(datetime(2026, 1, 1, tzinfo=UTC))) as led:
+        led.record(population(10))
+        led.record(sickness(10, 3))
+    store = open_store("sqlite:///relative.sqlite", create=False)
+    monkeypatch.chdir("/")  # a notebook may change its directory after opening the ledger
+    answered: list[object] = []
+    run_child = two_processes._run_child
+    monkeypatch.setattr(
+        two_processes, "_run_child", lambda r: answered.append(run_child(r)) or answered[-1]
+    )
+    try:
+        facts, _ = two_processes.read_long(store, 0, split_from=5)
+    finally:
+        store.close()
+    assert answered and answered[0] is not None  # the child read its part
+    assert facts.sick.height == 30 and facts.employment.height == 10
