@@ -36,7 +36,7 @@ import polars as pl
 
 from ledger.domain.catalogue import FIELD_KINDS, STORED_TYPES, Seal
 from ledger.domain.errors import LedgerError
-from ledger.security.keys import KeyProblem, Keyring, KeyRow, person_of
+from ledger.security.keys import NONCE, KeyProblem, Keyring, KeyRow, person_of
 from ledger.security.sealing import ERASED, KIND_SLOTS, LEDGER, PERSON, SLOTS
 from ledger.storage.wire import STAMP_DATA, TIMESTAMP
 from projections.facts.schema import (
@@ -440,11 +440,13 @@ def unseal(d: pl.DataFrame, ring: Keyring | None) -> pl.DataFrame:
             raise LedgerError("this ledger has sealed fields: open it with its keys")
         idx = mask.arg_true()
         kid, body = tokens.filter(mask).str.split_exact(":", 1).struct.unnest()
-        # base64(nonce ‖ ciphertext): a 12-byte nonce is exactly the first 16 characters
+        kids = kid.unique()
+        raw = body.str.decode("base64")  # nonce ‖ ciphertext
         plain = ring.open_many(
-            kid.to_list(),
-            body.str.slice(0, NONCE_B64).str.decode("base64").to_list(),
-            body.str.slice(NONCE_B64).str.decode("base64").to_list(),
+            kids.to_list(),
+            kid.cast(pl.Enum(kids)).to_physical().to_list(),
+            raw.bin.head(NONCE).to_list(),
+            raw.bin.slice(NONCE).to_list(),
             d["event_id"].filter(mask).cast(pl.Binary).to_list(),
         )
         if None in plain:
@@ -456,12 +458,9 @@ def unseal(d: pl.DataFrame, ring: Keyring | None) -> pl.DataFrame:
             # a sealed value fills its field; a clear one (or none) stays as stored
             pl.coalesce(blank.cast(d[n].dtype).scatter(idx, values[n]), d[n]).alias(n)
             for n in SEALED_COLUMNS[slot]
+            if values[n].null_count() < values.height  # e.g. a page of sick days: no notes
         )
     return d
-
-
-NONCE_B64 = 16
-"""Characters of base64 that encode the 12-byte nonce at the start of a sealed value."""
 
 
 def _opened_fields(plain: list[bytes | None], slot: str) -> pl.DataFrame:
