@@ -57,8 +57,8 @@ __all__ = [
 ]
 
 CIPHERS = 8192
-MAX_CIPHERS = 65_536
-"""The most keys a long read keeps a cipher for (``Keyring.keep_ciphers``): 160 MB of
+MAX_CIPHERS = 40_000
+"""The most keys a long read keeps a cipher for each (``Keyring.keep_ciphers``): 100 MB of
 OpenSSL state."""
 """Ciphers kept ready (``Keyring._ciphers``, in two generations of half this each): a file
 runs forward in time, so the persons sick this week seal their next days while their
@@ -469,15 +469,19 @@ class Keyring:
         return self._made_at
 
     def keep_ciphers(self, keys: int) -> None:
-        """Room for a cipher per key, for ``keys`` keys, up to ``MAX_CIPHERS``.
+        """Room for a cipher per key, when ``keys`` keys fit in ``MAX_CIPHERS``.
 
         Why: a read of the whole ledger meets a person again pages later. A ten-year
         rebuild made 224,000 ciphers for its 34,000 keys with room for ``CIPHERS``
         (each costs 1.5 µs and the lock), and 34,000 with room for all. Each
         generation gets room for every key: a cipher taken back from ``_older``
-        would otherwise fill the young one and push the rest out.
+        would otherwise fill the young one and push the rest out. More keys than
+        fit (Oslo's 240,000) keep the usual room: a room for some of them would
+        not stop the ciphers being made again, and would hold 2.5 kB each (an
+        Oslo-size rebuild's peak grew by 0.6 GB so).
         """
-        self.cipher_room = max(self.cipher_room, 2 * min(keys, MAX_CIPHERS))
+        if keys <= MAX_CIPHERS:
+            self.cipher_room = max(self.cipher_room, 2 * keys)
 
     def _drop(self, kid: str) -> None:
         self._deks.pop(kid, None)

@@ -26,7 +26,7 @@ from __future__ import annotations
 import io
 import os
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, fields
 from datetime import datetime
@@ -55,7 +55,7 @@ from projections.facts.schema import (
 )
 
 PAGE_SIZE = 50_000
-LARGE_PAGE = 150_000
+LARGE_PAGE = 75_000
 """Rows per page of a read of millions of rows (``page_size_for``)."""
 READ_AHEAD = 2
 """Raw pages read but not yet decoded, at most."""
@@ -545,15 +545,17 @@ def _split(d: pl.DataFrame, ring: Keyring | None = None) -> Facts:
 
 
 def page_size_for(rows: int) -> int:
-    """``PAGE_SIZE`` rows a page, up to ``LARGE_PAGE`` for a read of more than 7.5 M rows.
+    """``PAGE_SIZE`` rows a page; a fiftieth of a read above 2.5 M rows, up to ``LARGE_PAGE``.
 
     Why: a page opens its sealed values with one cipher per person in it, and the
     ring keeps only the last ``CIPHERS`` ciphers. At Oslo's size a page of 50,000 rows
-    holds about a week, and most of its persons' ciphers are made anew for each page.
-    Pages of three weeks made the 7.8-million-row rebuild of ``benchmarks.scale`` 10 %
-    faster (38.6–40.0 s → 35.5 s) at the same peak memory: at that size the facts
-    themselves make the peak. A smaller ledger keeps 50,000: at 780,000 rows, pages of
-    150,000 raised the peak from 0.66 to 1.05 GB and bought nothing.
+    holds about a week, and most of its persons' ciphers are made anew for each page;
+    in one process, pages of 150,000 made the 7.8-million-row rebuild of
+    ``benchmarks.scale`` 10 % faster at the same peak. In two processes
+    (``two_processes``) each holds its own pages in flight, and 150,000-row pages
+    cost 0.5 GB more than 75,000 for no speed (27.4–27.8 s against 27.0–27.1 s;
+    50,000: 27.7 s, 0.15 GB less again). A smaller ledger keeps 50,000: at 780,000
+    rows, pages of 150,000 raised the peak from 0.66 to 1.05 GB and bought nothing.
     """
     return min(LARGE_PAGE, max(PAGE_SIZE, rows // 50))
 
@@ -572,7 +574,33 @@ def read_facts(
     facts and the last position read (``after`` when nothing was read). Pages
     of ``page_size`` rows, by default ``page_size_for`` the rows to read.
     """
-    last = after
+    reading = Reading(after)
+    facts = concat(list(read_parts(store, reading, upto=upto, page_size=page_size)))
+    return forget_delta(facts, facts)[0], reading.last
+
+
+@dataclass
+class Reading:
+    """Where ``read_parts`` has got to: the last position read."""
+
+    last: int
+
+
+def read_parts(
+    store: RowSource,
+    reading: Reading,
+    *,
+    upto: int | None = None,
+    page_size: int | None = None,
+) -> Iterator[Facts]:
+    """The facts of the rows after ``reading.last``, one page at a time, in position order.
+
+    What ``read_facts`` joins; a reader that sends its pages on (the child of
+    ``two_processes``) holds one at a time. Erasures are not applied here:
+    across pages, they are the caller's (``forget_delta``). Raises ``KeyProblem``
+    after the last page when a value's key is missing without an erasure.
+    """
+    after = last = reading.last
     head = store.max_position()
     if page_size is None:
         page_size = page_size_for(min(head, upto or head) - after)
@@ -585,7 +613,6 @@ def read_facts(
     else:
         ring, complete = Keyring.load(store, []), after  # the ledger key; persons' keys below
     ring.source = None  # the decoding thread must not use the store's connection
-    parts: list[Facts] = []
     pending: deque[tuple[int, int, Future[Facts | None]]] = deque()
 
     def decoded(first: int, last: int, future: Future[Facts | None]) -> Facts:
@@ -620,13 +647,15 @@ def read_facts(
                     ring.fetch_for(store, b"\n".join(bytes(r[1]) for r in rows))
                 job = pool.submit(decode_rows, rows, ring)
             pending.append((first, last, job))
+            reading.last = last
             # Opening sealed fields makes decoding slower than reading: without this
             # back-pressure every raw page would wait in memory at once.
             while len(pending) > READ_AHEAD:
-                parts.append(decoded(*pending.popleft()))
+                yield decoded(*pending.popleft())
             if n < limit:
                 break
-        parts.extend(decoded(*p) for p in pending)
+        while pending:
+            yield decoded(*pending.popleft())
     if ring.unopened:
         lost = ring.unopened - {person_of(o) for o in store.erased_employees()}
         if lost:
@@ -635,8 +664,6 @@ def read_facts(
                 "is missing from ledger_person_keys but they were never erased. Restore that "
                 "table from a backup (docs/operations.md); nothing was read"
             )
-    facts = concat(parts)
-    return forget_delta(facts, facts)[0], last
 
 
 def read_hms(store: RowSource) -> pl.DataFrame:

@@ -97,9 +97,9 @@ def test_a_forked_child_never_takes_the_random_bytes_its_parent_drew(draw: str) 
         (1_000, 50_000),  # a catch-up
         (779_267, 50_000),  # three Sandnes years
         (2_351_370, 50_000),  # ten Sandnes years
-        (5_000_000, 100_000),
-        (7_849_086, 150_000),  # three years at Oslo's size
-        (150_000_000, 150_000),  # a national year
+        (3_000_000, 60_000),
+        (7_849_086, 75_000),  # three years at Oslo's size
+        (150_000_000, 75_000),  # a national year
     ],
 )
 def test_reads_of_millions_of_rows_take_larger_pages(rows: int, page: int) -> None:
@@ -128,5 +128,5 @@ def test_a_long_read_keeps_a_cipher_per_key_up_to_the_most_it_may() -> None:
     ring.keep_ciphers(len(kids))
     first = {kid: ring._cipher(kid) for kid in kids}
     assert all(ring._cipher(kid) is first[kid] for kid in kids)  # none made twice
-    ring.keep_ciphers(10**9)
-    assert ring.cipher_room == 2 * keys.MAX_CIPHERS
+    ring.keep_ciphers(keys.MAX_CIPHERS + 1)  # more than fit: no more room than for 20
+    assert ring.cipher_room == 40
