@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import os
 import pickle
-import resource
 import subprocess
 import sys
 import tempfile
@@ -51,9 +50,6 @@ SPLIT_FROM = 1_000_000
 """A read of more rows than this is split in two processes. Below it the child's start
 (an interpreter, polars, the keys: about half a second) costs more than it saves."""
 
-CHILD_PEAK_MB = 0.0
-"""The highest peak memory of a child so far, in this process (MB): the benchmarks add it
-to this process's own, since both hold facts at the same time."""
 CHILD_SHARE = 0.45
 """The child's part of the positions: a little less than half, for its start."""
 
@@ -120,11 +116,9 @@ def _run_child(request: bytes) -> list[Facts] | None:
             child.stdin.close()
             while (message := pickle.load(child.stdout))[0] == "page":
                 parts.append(message[1])
-            kind, value, peak_mb = message
+            kind, value = message
     except Exception:  # could not start, or died without a whole answer
         return None
-    global CHILD_PEAK_MB
-    CHILD_PEAK_MB = max(CHILD_PEAK_MB, peak_mb)
     if kind == "error" and isinstance(value, LedgerError):
         raise value
     return parts if kind == "done" else None
@@ -132,7 +126,7 @@ def _run_child(request: bytes) -> list[Facts] | None:
 
 def _child() -> None:
     """Read the part asked for on stdin; answer ``("page", Facts)`` for each page, then
-    ``("done", None, peak MB)`` or ``("error", e or None, peak MB)``, pickled on stdout."""
+    ``("done", None)`` or ``("error", e or None)``, pickled on stdout."""
     from ledger.storage.store import open_store
 
     answer = os.fdopen(os.dup(1), "wb")
@@ -154,7 +148,7 @@ def _child() -> None:
             end = ("error", e)
         except Exception:  # the parent reads this part itself
             end = ("error", None)
-        pickle.dump((*end, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024), answer)
+        pickle.dump(end, answer)
 
 
 if __name__ == "__main__":
