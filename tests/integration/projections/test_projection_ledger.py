@@ -271,6 +271,18 @@ def _read_all(url: str, *, blobs: bool, monkeypatch: pytest.MonkeyPatch) -> tupl
     return facts, pages
 
 
+def assert_same_facts(got: Any, expected: Any) -> None:
+    for name, frame in expected.frames().items():
+        assert_frame_equal(got.frames()[name], frame)
+
+
+def _ten_persons(url: str) -> None:
+    """Ten hires and three sick days each: 40 events."""
+    with Ledger(url, clock=clock(datetime(2026, 1, 1, tzinfo=UTC))) as led:
+        led.record(population(10))
+        led.record(sickness(10, 3))
+
+
 def test_a_long_read_in_blobs_gives_the_same_facts_as_row_by_row(
     ledger_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -281,8 +293,7 @@ def test_a_long_read_in_blobs_gives_the_same_facts_as_row_by_row(
     in_blobs, pages = _read_all(ledger_url, blobs=True, monkeypatch=monkeypatch)
     assert none == [] and pages == list(range(0, 240, 7))
     assert in_blobs.sick.height == 200 and in_blobs.employment.height == 40
-    for name, frame in by_rows.frames().items():
-        assert_frame_equal(in_blobs.frames()[name], frame)
+    assert_same_facts(in_blobs, by_rows)
 
 
 def test_a_stored_state_with_a_raw_newline_is_read_row_by_row(
@@ -304,8 +315,7 @@ def test_a_stored_state_with_a_raw_newline_is_read_row_by_row(
     by_rows, _ = _read_all(sqlite_url, blobs=False, monkeypatch=monkeypatch)
     in_blobs, _ = _read_all(sqlite_url, blobs=True, monkeypatch=monkeypatch)
     assert in_blobs.sick.height == 200
-    for name, frame in by_rows.frames().items():
-        assert_frame_equal(in_blobs.frames()[name], frame)
+    assert_same_facts(in_blobs, by_rows)
 
 
 def test_the_hms_rows_an_erasure_needs_are_read_without_the_rest(
@@ -366,8 +376,7 @@ def test_a_long_read_split_over_two_processes_gives_the_same_facts(
     assert len(children) == 1  # the child ran, and answered: no fallback read here
     assert last == last_alone == head
     assert split.sick.height == 195 and "E1" not in split.sick["employee_id"].to_list()
-    for name, frame in alone.frames().items():
-        assert_frame_equal(split.frames()[name], frame)
+    assert_same_facts(split, alone)
 
 
 def test_a_child_that_cannot_start_leaves_its_part_to_this_process(
@@ -376,9 +385,7 @@ def test_a_child_that_cannot_start_leaves_its_part_to_this_process(
     from ledger.storage.store import open_store
     from projections.facts import source, two_processes
 
-    with Ledger(sqlite_url, clock=clock(datetime(2026, 1, 1, tzinfo=UTC))) as led:
-        led.record(population(10))
-        led.record(sickness(10, 3))
+    _ten_persons(sqlite_url)
     monkeypatch.setattr(two_processes.sys, "executable", "/nonexistent/python")
     store = open_store(sqlite_url, create=False)
     try:
@@ -387,8 +394,7 @@ def test_a_child_that_cannot_start_leaves_its_part_to_this_process(
     finally:
         store.close()
     assert split.sick.height == 30
-    for name, frame in alone.frames().items():
-        assert_frame_equal(split.frames()[name], frame)
+    assert_same_facts(split, alone)
 
 
 def test_a_ledger_only_this_process_sees_is_read_here(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -411,9 +417,7 @@ def test_the_child_finds_an_sqlite_ledger_opened_by_a_relative_path(
     from projections.facts import two_processes
 
     monkeypatch.chdir(tmp_path)
-    with Ledger("sqlite:///relative.sqlite", clock=clock(datetime(2026, 1, 1, tzinfo=UTC))) as led:
-        led.record(population(10))
-        led.record(sickness(10, 3))
+    _ten_persons("sqlite:///relative.sqlite")
     store = open_store("sqlite:///relative.sqlite", create=False)
     monkeypatch.chdir("/")  # a notebook may change its directory after opening the ledger
     answered: list[object] = []
