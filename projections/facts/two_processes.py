@@ -1,4 +1,4 @@
-"""A long read in two processes: the first half of the positions is read by a child.
+"""A long read in two processes: a child reads the first part of the positions.
 
 Why: opening a sealed value is one AES call from Python, and it holds the
 GIL. In one process the two decoding threads of ``read_facts`` then used
@@ -19,7 +19,7 @@ the child. Nothing goes through the disk: the facts hold opened personal data.
 
 A child that cannot start or read for any other reason than the ledger's
 own (a ``LedgerError``, e.g. a missing key, which the parent would meet too)
-is not fatal: the parent then reads that half itself.
+is not fatal: the parent then reads that part itself.
 """
 
 from __future__ import annotations
@@ -108,7 +108,7 @@ def _run_child(request: bytes) -> list[Facts] | None:
     parts: list[Facts] = []
     try:
         with (
-            tempfile.TemporaryFile() as errors,
+            tempfile.TemporaryFile() as errors,  # its warnings stay out of the user's output
             subprocess.Popen(command, stdin=PIPE, stdout=PIPE, stderr=errors, env=env) as child,
         ):
             assert child.stdin is not None and child.stdout is not None
@@ -129,8 +129,11 @@ def _child() -> None:
     ``("done", None)`` or ``("error", e or None)``, pickled on stdout."""
     from ledger.storage.store import open_store
 
+    # the answer keeps stdout's pipe; anything printed, by Python or by a library's C
+    # code, goes to stderr instead and cannot corrupt it
     answer = os.fdopen(os.dup(1), "wb")
-    sys.stdout = sys.stderr  # nothing printed may corrupt the answer
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
     url, master, after, upto, page_size = pickle.load(sys.stdin.buffer)
     end: tuple[str, LedgerError | None]
     with answer:
