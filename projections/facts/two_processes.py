@@ -29,9 +29,11 @@ import pickle
 import subprocess
 import sys
 import tempfile
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from subprocess import PIPE
+from typing import Any
 
 from ledger.domain.errors import LedgerError
 from ledger.storage.urls import is_postgres, scheme
@@ -71,11 +73,16 @@ def read_long(
     mid = after + int((end - after) * CHILD_SHARE)
     page_size = page_size_for(end - after)
     request = pickle.dumps((url, master, after, mid, page_size))
+    child = _Child()
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="facts-child") as pool:
-        child = pool.submit(_run_child, request)
+        answer = pool.submit(_run_child, request, child)
         reading = Reading(mid)
-        second = list(read_parts(store, reading, upto=upto, page_size=page_size))
-        first = child.result()
+        try:
+            second = list(read_parts(store, reading, upto=upto, page_size=page_size))
+        except BaseException:  # e.g. a notebook's interrupt: do not wait for the child
+            child.stop()
+            raise
+        first = answer.result()
     if first is None:  # the child could not do it: this process reads that part
         first = list(read_parts(store, Reading(after), upto=mid, page_size=page_size))
     facts, last = concat([*first, *second]), reading.last
@@ -98,25 +105,49 @@ def _child_url(store: RowSource) -> str | None:
     return None
 
 
-def _run_child(request: bytes) -> list[Facts] | None:
+class _Child:
+    """The child process, so that a read that fails or is interrupted here can stop it
+    (Jupyter interrupts the kernel alone: its child would read on)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._process: subprocess.Popen[bytes] | None = None
+        self._stopped = False
+
+    def start(self, command: list[str], **options: Any) -> subprocess.Popen[bytes] | None:
+        with self._lock:
+            if not self._stopped:
+                self._process = subprocess.Popen(command, **options)
+            return self._process
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stopped = True
+            if self._process is not None:
+                self._process.kill()
+
+
+def _run_child(request: bytes, handle: _Child) -> list[Facts] | None:
     """The facts of the child's pages; None when it failed for a reason of its own (not
-    the ledger's). Each page is unpickled as it arrives, so the child never holds more."""
+    the ledger's), or was stopped. Each page is unpickled as it arrives, so the child
+    never holds more."""
     env = dict(os.environ)
     root = str(Path(__file__).resolve().parents[2])  # the child imports this checkout
     env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
     command = [sys.executable, "-m", "projections.facts.two_processes"]
     parts: list[Facts] = []
     try:
-        with (
-            tempfile.TemporaryFile() as errors,  # its warnings stay out of the user's output
-            subprocess.Popen(command, stdin=PIPE, stdout=PIPE, stderr=errors, env=env) as child,
-        ):
-            assert child.stdin is not None and child.stdout is not None
-            child.stdin.write(request)
-            child.stdin.close()
-            while (message := pickle.load(child.stdout))[0] == "page":
-                parts.append(message[1])
-            kind, value = message
+        with tempfile.TemporaryFile() as errors:  # its warnings stay out of the user's output
+            child = handle.start(command, stdin=PIPE, stdout=PIPE, stderr=errors, env=env)
+            if child is None:
+                return None
+            with child:
+                assert child.stdin is not None and child.stdout is not None
+                child.stdin.write(request)
+                child.stdin.close()
+                while (message := pickle.load(child.stdout))[0] == "page":
+                    parts.append(message[1])
+                kind, value = message
     except Exception:  # could not start, or died without a whole answer
         return None
     if kind == "error" and isinstance(value, LedgerError):

@@ -361,9 +361,9 @@ def test_a_long_read_split_over_two_processes_gives_the_same_facts(
     children: list[bytes] = []
     run_child = two_processes._run_child
 
-    def spy(request: bytes) -> Any:
+    def spy(request: bytes, handle: Any) -> Any:
         children.append(request)
-        return run_child(request)
+        return run_child(request, handle)
 
     monkeypatch.setattr(two_processes, "_run_child", spy)
     store = open_store(ledger_url, create=False)
@@ -405,7 +405,7 @@ def test_a_ledger_only_this_process_sees_is_read_here(monkeypatch: pytest.Monkey
     led.record(population(10))
     led.record(sickness(10, 3))
     children: list[bytes] = []
-    monkeypatch.setattr(two_processes, "_run_child", children.append)
+    monkeypatch.setattr(two_processes, "_run_child", lambda r, _: children.append(r))
     facts, last = two_processes.read_long(led.store, 0, split_from=5)
     assert children == [] and last == 40 and facts.sick.height == 30
 
@@ -423,7 +423,7 @@ def test_the_child_finds_an_sqlite_ledger_opened_by_a_relative_path(
     answered: list[object] = []
     run_child = two_processes._run_child
     monkeypatch.setattr(
-        two_processes, "_run_child", lambda r: answered.append(run_child(r)) or answered[-1]
+        two_processes, "_run_child", lambda r, h: answered.append(run_child(r, h)) or answered[-1]
     )
     try:
         facts, _ = two_processes.read_long(store, 0, split_from=5)
@@ -431,3 +431,31 @@ def test_the_child_finds_an_sqlite_ledger_opened_by_a_relative_path(
         store.close()
     assert answered and answered[0] is not None  # the child read its part
     assert facts.sick.height == 30 and facts.employment.height == 10
+
+
+def test_an_interrupted_read_stops_its_child_instead_of_waiting_for_it(
+    sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Jupyter interrupts the kernel alone; a child reading on would hold the answer."""
+    from ledger.storage.store import open_store
+    from projections.facts import two_processes
+
+    _ten_persons(sqlite_url)
+    slow = tmp_path / "slow-python"
+    slow.write_text("#!/bin/sh\nexec sleep 60\n")  # a child that would read for a minute
+    slow.chmod(0o755)
+    monkeypatch.setattr(two_processes.sys, "executable", str(slow))
+
+    def interrupted(*args: Any, **kwargs: Any) -> Any:
+        time.sleep(0.5)  # the child has started
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(two_processes, "read_parts", interrupted)
+    store = open_store(sqlite_url, create=False)
+    t = time.monotonic()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            two_processes.read_long(store, 0, split_from=5)
+    finally:
+        store.close()
+    assert time.monotonic() - t < 10
