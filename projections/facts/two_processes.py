@@ -79,10 +79,10 @@ def read_long(
         reading = Reading(mid)
         try:
             second = list(read_parts(store, reading, upto=upto, page_size=page_size))
+            first = answer.result()
         except BaseException:  # e.g. a notebook's interrupt: do not wait for the child
             child.stop()
             raise
-        first = answer.result()
     if first is None:  # the child could not do it: this process reads that part
         first = list(read_parts(store, Reading(after), upto=mid, page_size=page_size))
     facts, last = concat([*first, *second]), reading.last
