@@ -459,3 +459,30 @@ def test_an_interrupted_read_stops_its_child_instead_of_waiting_for_it(
     finally:
         store.close()
     assert time.monotonic() - t < 10
+
+
+def test_a_first_open_of_a_long_ledger_reads_it_in_two_processes(
+    ledger_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import projections.api as api
+    from projections.facts import two_processes
+
+    with Ledger(ledger_url, clock=clock(datetime(2026, 1, 1, tzinfo=UTC))) as led:
+        led.record(population(40))
+        led.record(sickness(40, 5))
+    children: list[bytes] = []
+    run_child = two_processes._run_child
+    monkeypatch.setattr(
+        two_processes, "_run_child", lambda r, h: children.append(r) or run_child(r, h)
+    )
+    monkeypatch.setattr(api, "SPLIT_FROM", 100)  # "long": more than 100 rows
+    first = open_projection(ledger_url, directory=tmp_path / "proj")
+    assert len(children) == 1 and first.position == 240
+    in_memory = open_projection(ledger_url, persist=False)  # read in one process
+    reopened = open_projection(ledger_url, directory=tmp_path / "proj")  # from the files
+    assert len(children) == 1
+    for p in (first, reopened):
+        assert_same_facts(p.raw_facts(), in_memory.raw_facts())
+        assert_frame_equal(p.kpi(*YEAR, "month"), in_memory.kpi(*YEAR, "month"))
+    for p in (first, reopened, in_memory):
+        p.close()
