@@ -57,12 +57,12 @@ __all__ = [
 ]
 
 CIPHERS = 8192
-MAX_CIPHERS = 40_000
-"""The most keys a long read keeps a cipher for each (``Keyring.keep_ciphers``): 100 MB of
-OpenSSL state."""
 """Ciphers kept ready (``Keyring._ciphers``, in two generations of half this each): a file
 runs forward in time, so the persons sick this week seal their next days while their
 cipher is still kept."""
+MAX_CIPHERS = 40_000
+"""The most keys a long read keeps a cipher for each (``Keyring.keep_ciphers``): 100 MB of
+OpenSSL state."""
 LEDGER_KEY_ID = "ledger"
 """The data key for the frozen statistics, and for birth date and pay in events written
 before they got per-person keys of their own kind (``KEY_KINDS``)."""
