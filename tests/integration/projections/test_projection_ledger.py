@@ -276,6 +276,21 @@ def assert_same_facts(got: Any, expected: Any) -> None:
         assert_frame_equal(got.frames()[name], frame)
 
 
+def _children(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """The answer of each child process ``two_processes`` starts (None: it failed)."""
+    from projections.facts import two_processes
+
+    answers: list[object] = []
+    run_child = two_processes._run_child
+
+    def spy(request: bytes, handle: Any) -> Any:
+        answers.append(run_child(request, handle))
+        return answers[-1]
+
+    monkeypatch.setattr(two_processes, "_run_child", spy)
+    return answers
+
+
 def _ten_persons(url: str) -> None:
     """Ten hires and three sick days each: 40 events."""
     with Ledger(url, clock=clock(datetime(2026, 1, 1, tzinfo=UTC))) as led:
@@ -358,14 +373,7 @@ def test_a_long_read_split_over_two_processes_gives_the_same_facts(
         led.record([{"type": "terminated", "employment_id": "A1", "effective_date": "2025-06-30",
                      "reason": "resignation"}])
         erase_person(led, "E1", "request 2026/7", recorded_by="personalsjef")
-    children: list[bytes] = []
-    run_child = two_processes._run_child
-
-    def spy(request: bytes, handle: Any) -> Any:
-        children.append(request)
-        return run_child(request, handle)
-
-    monkeypatch.setattr(two_processes, "_run_child", spy)
+    children = _children(monkeypatch)
     store = open_store(ledger_url, create=False)
     try:
         alone, last_alone = source.read_facts(store, 0)
@@ -420,11 +428,7 @@ def test_the_child_finds_an_sqlite_ledger_opened_by_a_relative_path(
     _ten_persons("sqlite:///relative.sqlite")
     store = open_store("sqlite:///relative.sqlite", create=False)
     monkeypatch.chdir("/")  # a notebook may change its directory after opening the ledger
-    answered: list[object] = []
-    run_child = two_processes._run_child
-    monkeypatch.setattr(
-        two_processes, "_run_child", lambda r, h: answered.append(run_child(r, h)) or answered[-1]
-    )
+    answered = _children(monkeypatch)
     try:
         facts, _ = two_processes.read_long(store, 0, split_from=5)
     finally:
@@ -465,16 +469,11 @@ def test_a_first_open_of_a_long_ledger_reads_it_in_two_processes(
     ledger_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import projections.api as api
-    from projections.facts import two_processes
 
     with Ledger(ledger_url, clock=clock(datetime(2026, 1, 1, tzinfo=UTC))) as led:
         led.record(population(40))
         led.record(sickness(40, 5))
-    children: list[bytes] = []
-    run_child = two_processes._run_child
-    monkeypatch.setattr(
-        two_processes, "_run_child", lambda r, h: children.append(r) or run_child(r, h)
-    )
+    children = _children(monkeypatch)
     monkeypatch.setattr(api, "SPLIT_FROM", 100)  # "long": more than 100 rows
     first = open_projection(ledger_url, directory=tmp_path / "proj")
     assert len(children) == 1 and first.position == 240
