@@ -69,6 +69,27 @@ def test_chunks_written_in_one_unit_get_the_next_positions_and_one_chain(
     assert [r.employee_id for r in store.key_rows(["E1"])] == ["E1"]
 
 
+def test_non_ascii_ids_and_mixed_topics_are_stored_as_given(store: EventStore) -> None:
+    """SQLite's rows are cut out of blobs at byte offsets: a multi-byte id must not shift."""
+    ids = ["sjukdag-æøå-1", "h-Ø2", "s3"]
+    rows = [
+        event("Ærlig", 1, ids[0]),
+        hire("Øystein", "Åtte-1", 1, ids[1]),
+        event("E3", 1, ids[2]),
+    ]
+    rows[0].state = orjson.dumps({"type": "sick_day", "note": "vondt i ryggen – «sjuk»"})
+    with store.unit_of_work() as uow:
+        assert uow.write(rows) == [1, 2, 3]
+
+    assert [state for _, state in store.read_rows(0, 10)] == [r.state for r in rows]
+    assert store.locate_events(ids) == {
+        "sjukdag-æøå-1": "person:Ærlig", "h-Ø2": "person:Øystein", "s3": "person:E3"
+    }
+    assert store.existing_event_ids(["h-Ø2", "h-O2"]) == {"h-Ø2"}
+    assert store.employment_owners(["Åtte-1"]) == {"Åtte-1": "Øystein"}
+    assert verify(store).ok
+
+
 def test_an_error_inside_the_unit_rolls_back_every_chunk(store: EventStore) -> None:
     with pytest.raises(RuntimeError, match="a rule refused line 3"), store.unit_of_work() as uow:
         uow.write([event("E1", 1, "s1")], [key("E1")])
