@@ -57,6 +57,31 @@ def test_a_page_opens_every_live_key_and_leaves_the_erased_persons_days_out() ->
     assert ring.unopened == {"E2"}
 
 
+def test_erased_values_first_last_and_side_by_side_leave_each_live_value_in_its_row() -> None:
+    """The live values open in one pass and the erased ones' places are filled in after:
+    a place off by one would give a sick day another's grade."""
+    people = ["E9", "E9", "E1", "E2", "E9", "E9", "E3", "E4", "E9"]  # E9 erased
+    table, rows = _ledger(
+        [
+            sick(f"2024-03-{d:02d}", who, certificate="doctor", grade_pct=10 * d)
+            for d, who in enumerate(people, start=1)
+        ]
+    )
+    e9 = next(k for k, r in table.rows.items() if r.employee_id == "E9")
+    table.rows[e9] = KeyRow(e9, "E9", None, "2025-01-01", "2025-01-01")
+    ring = Keyring.load(table)
+
+    facts = decode_rows(rows, ring)
+
+    assert facts.sick.select("employee_id", "date", "grade_pct").rows() == [
+        ("E1", date(2024, 3, 3), 30.0),
+        ("E2", date(2024, 3, 4), 40.0),
+        ("E3", date(2024, 3, 7), 70.0),
+        ("E4", date(2024, 3, 8), 80.0),
+    ]
+    assert ring.unopened == {"E9"}
+
+
 def test_a_sealed_value_moved_inside_a_page_names_its_event() -> None:
     table, rows = _ledger([sick(f"2024-03-{d:02d}", f"E{d}") for d in range(1, 9)])
     token_of_5 = orjson.loads(rows[4][1])[PERSON]
