@@ -73,26 +73,20 @@ def pack(positions: Iterable[int], chunk: Sequence[NewEvent], head: bytes) -> Pa
 
 @dataclass(frozen=True)
 class ColumnChunk:
-    """A chunk column by column, for SQLite (see the module docstring).
-
-    Row ``k`` (0-based, ``json_each(versions)``'s key) is at position ``first + k``.
-    """
+    """A chunk for SQLite (see the module docstring): row ``k`` (0-based, the key of
+    ``json_each(rows)``) is at position ``first + k``."""
 
     first: int
-    versions: str
-    """JSON array of the versions: the one value parsed, and what drives the rows."""
+    rows: str
+    """JSON text: per event ``[version, state offset (from 1), state length, event id,
+    stream]``: the values that are not cut from a blob."""
     originator_ids: bytes
     """32 hex digits (ASCII) per row."""
     topics: str
     """JSON array of the chunk's distinct topics."""
     topic_codes: bytes
     """2 decimal digits per row: the index of its topic in ``topics``."""
-    spans: bytes
-    """60 decimal digits per row: start (from 1) and length, 10 digits each, of its state
-    in ``states``, its event id in ``event_ids`` and its stream in ``streams`` (UTF-8)."""
     states: bytes
-    event_ids: bytes
-    streams: bytes
     hashes: bytes
     """The chain hash of each row (``HASH_BYTES``), concatenated."""
     head: bytes
@@ -100,71 +94,46 @@ class ColumnChunk:
     def params(self) -> dict[str, Any]:
         return {
             "first": self.first,
-            "versions": self.versions,
+            "rows": self.rows,
             "oids": self.originator_ids,
             "topics": self.topics,
             "codes": self.topic_codes,
-            "spans": self.spans,
             "states": self.states,
-            "event_ids": self.event_ids,
-            "streams": self.streams,
             "hashes": self.hashes,
         }
 
 
-SPAN = 60
-"""Bytes of ``ColumnChunk.spans`` per row."""
 MAX_TOPICS = 100
 """Distinct topics a ``ColumnChunk`` can name (2-digit codes); there are about 15."""
 
 
 def pack_columns(first: int, chunk: Sequence[NewEvent], head: bytes) -> ColumnChunk:
     """``chunk`` at positions ``first, first + 1, …``, linked to the chain from ``head``."""
-    versions: list[int] = []
-    oids: list[str] = []
-    codes: list[bytes] = []
-    spans: list[bytes] = []
-    states: list[bytes] = []
-    event_ids: list[bytes] = []
-    streams: list[bytes] = []
-    hashes: list[bytes] = []
-    topic_code: dict[str, bytes] = {}
-    at_state = at_id = at_stream = 1  # substr() counts from 1
+    rows, oids, states, hashes = [], [], [], []
+    topics: list[str] = []
+    offset = 1  # substr() counts from 1
     known = _HEX.get
     for pos, e in enumerate(chunk, first):
         state, stream, topic = e.state, e.stream, e.topic
         oid = known(stream) or _hex(stream, e.originator_id)
-        code = topic_code.get(topic)
-        if code is None:
-            if len(topic_code) == MAX_TOPICS:
-                raise ValueError(f"more than {MAX_TOPICS} topics in one chunk")
-            code = topic_code[topic] = b"%02d" % len(topic_code)
-        eid, name = e.event_id.encode(), stream.encode()
-        spans.append(
-            b"%010d%010d%010d%010d%010d%010d"
-            % (at_state, len(state), at_id, len(eid), at_stream, len(name))
-        )
-        at_state += len(state)
-        at_id += len(eid)
-        at_stream += len(name)
-        versions.append(e.version)
+        rows.append((e.version, offset, len(state), e.event_id, stream))
+        offset += len(state)
         oids.append(oid)
-        codes.append(code)
+        topics.append(topic)
         states.append(state)
-        event_ids.append(eid)
-        streams.append(name)
         head = link(head, pos, oid, e.version, topic, state)
         hashes.append(head)
+    distinct = list(dict.fromkeys(topics))
+    if len(distinct) > MAX_TOPICS:
+        raise ValueError(f"more than {MAX_TOPICS} topics in one chunk")
+    code = {t: b"%02d" % i for i, t in enumerate(distinct)}
     return ColumnChunk(
         first,
-        orjson.dumps(versions).decode(),
+        orjson.dumps(rows).decode(),
         "".join(oids).encode(),
-        orjson.dumps(list(topic_code)).decode(),
-        b"".join(codes),
-        b"".join(spans),
+        orjson.dumps(distinct).decode(),
+        b"".join(map(code.__getitem__, topics)),
         b"".join(states),
-        b"".join(event_ids),
-        b"".join(streams),
         b"".join(hashes),
         head,
     )

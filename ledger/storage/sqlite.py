@@ -23,7 +23,7 @@ from uuid import UUID
 from ledger.domain.errors import StorageError
 from ledger.security.chain import GENESIS
 from ledger.security.keys import KEY_COLUMNS, LEDGER_KEY_ID, KeyRow, MasterKeySource, key_row
-from ledger.storage.packed_rows import HASH_BYTES, SPAN, pack_columns
+from ledger.storage.packed_rows import HASH_BYTES, pack_columns
 from ledger.storage.port import (
     ENV_URL,
     TOMBSTONE_SQL,
@@ -335,29 +335,18 @@ class SQLiteStore:
         self.conn.close()
 
 
-_CHUNK_ROWS = "FROM json_each(:versions) AS j"
+_CHUNK_ROWS = "FROM json_each(:rows) AS j"
 """The rows of a ``ColumnChunk`` (``ledger.storage.packed_rows``): row ``j.key``."""
-
-
-def _cut(blob: str, field: int) -> str:
-    """The ``field``-th value (0-based) of row ``j.key`` listed in ``:spans``, from ``blob``."""
-    at = f"j.key * {SPAN} + {20 * field + 1}"
-    return (
-        f"substr({blob}, CAST(substr(:spans, {at}, 10) AS INTEGER), "
-        f"CAST(substr(:spans, {at} + 10, 10) AS INTEGER))"
-    )
-
-
 _ORIGINATOR_ID = "CAST(substr(:oids, j.key * 32 + 1, 32) AS TEXT)"
 _CHUNK_INSERTS = (
     "INSERT INTO stored_events (rowid, originator_id, originator_version, topic, state) "
-    f"SELECT :first + j.key, {_ORIGINATOR_ID}, j.value, "
+    f"SELECT :first + j.key, {_ORIGINATOR_ID}, j.value ->> 0, "
     ":topics ->> CAST(substr(:codes, j.key * 2 + 1, 2) AS INTEGER), "
-    f"{_cut(':states', 0)} {_CHUNK_ROWS}",
+    f"substr(:states, j.value ->> 1, j.value ->> 2) {_CHUNK_ROWS}",
     "INSERT INTO ledger_chain SELECT :first + j.key, "
     f"substr(:hashes, j.key * {HASH_BYTES} + 1, {HASH_BYTES}) {_CHUNK_ROWS}",
-    f"INSERT INTO ledger_event_ids SELECT CAST({_cut(':event_ids', 1)} AS TEXT), "
-    f"{_ORIGINATOR_ID}, CAST({_cut(':streams', 2)} AS TEXT) {_CHUNK_ROWS}",
+    f"INSERT INTO ledger_event_ids SELECT j.value ->> 3, {_ORIGINATOR_ID}, j.value ->> 4 "
+    + _CHUNK_ROWS,
 )
 
 

@@ -8,7 +8,7 @@ say something about the databases.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import orjson
 import pytest
@@ -87,6 +87,23 @@ def test_non_ascii_ids_and_mixed_topics_are_stored_as_given(store: EventStore) -
     }
     assert store.existing_event_ids(["h-Ø2", "h-O2"]) == {"h-Ø2"}
     assert store.employment_owners(["Åtte-1"]) == {"Åtte-1": "Øystein"}
+    assert verify(store).ok
+
+
+def test_a_chunk_of_many_topics_keeps_each_rows_topic_stream_and_version(
+    store: EventStore,
+) -> None:
+    """SQLite names a row's topic by a code into the chunk's list of topics: twelve
+    topics in one chunk need codes past 9."""
+    rows = [event(f"E{i % 3}", i // 3 + 1, f"ev-{i}") for i in range(12)]
+    for i, row in enumerate(rows):
+        row.topic = f"ledger.domain_events:Kind{i}"
+    with store.unit_of_work() as uow:
+        uow.write(rows)
+
+    stored = store.read_full_rows(0, 20)
+    assert [(t, v) for _, _, v, t, _ in stored] == [(r.topic, r.version) for r in rows]
+    assert [UUID(oid) for _, oid, _, _, _ in stored] == [r.originator_id for r in rows]
     assert verify(store).ok
 
 
